@@ -1,0 +1,104 @@
+"""Turns the command line into pipeline calls, and their results into messages and exit codes for office staff."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from gongkai.model import Audience
+from gongkai.pipeline import Paths, Result, build, check
+from gongkai.problems import Problem, Problems
+from gongkai.writing import OutputRefused
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """Gongkai（公开）：把 content/ 中的党务公开事项生成为党内网站和公开网站。
+
+退出码：0 成功；1 内容或配置有错误（逐条列出“文件:行号: 说明”）；2 命令用法错误。"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default is English and cryptic
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"命令用法错误：{message}\n可运行 python build.py --help 查看说明。\n")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 YYYY-MM-DD") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    main = _Parser(prog="python build.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = main.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    commands.required = True
+    for name, help_text in (
+        ("build", "检查全部事项并生成网站到 output/（失败时保留原来的 output/ 不变）"),
+        ("check", "只检查内容和配置，不生成任何文件"),
+    ):
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="事项文件夹（默认 content/）")
+        command.add_argument("--config", type=Path, default=Path("site_config.yaml"), metavar="FILE", help="配置文件（默认 site_config.yaml）")
+        command.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR", help="模板文件夹（默认 templates/）")
+        command.add_argument("--output", type=Path, default=Path("output"), metavar="DIR", help="输出文件夹（默认 output/）")
+        command.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="按这一天生成（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同")
+        command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    paths = Paths(content=args.content, config=args.config, templates=args.templates, output=args.output)
+    if args.command == "build" and _inside(paths.output, paths.content):
+        print(f"命令用法错误：输出文件夹 {paths.output} 不能放在 content/ 里面。", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = build(paths, args.date) if args.command == "build" else check(paths, args.date)
+    except Problems as failure:
+        _report_errors(failure.problems, args.command, paths.output)
+        return EXIT_CONTENT
+    except OutputRefused as refusal:
+        print(f"命令用法错误：{refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.quiet:
+        print(summary(result, args.command, paths.output))
+    return EXIT_OK
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child.resolve().is_relative_to(parent.resolve())
+
+
+def _report_errors(problems: Sequence[Problem], command: str, output: Path) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    kept = f"{output}/ 保持原样，未做任何改动。" if command == "build" else ""
+    print(f"\n共 {len(problems)} 个错误，请按上面的文件和行号逐一修改。{kept}", file=sys.stderr)
+
+
+def summary(result: Result, command: str, output: Path) -> str:
+    internal, public = result.views[Audience.INTERNAL], result.views[Audience.PUBLIC]
+    done = f"构建完成，已写入 {output}/" if command == "build" else "检查通过，没有发现错误"
+    lines = [f"{done}（公开日期 {result.day.isoformat()}）", ""]
+    lines.append(f"  党内网站 internal/：正在公开 {len(internal.current)} 项，归档 {len(internal.archive)} 项")
+    lines.append(f"  公开网站 public/：  正在公开 {len(public.current)} 项")
+    files = Counter(path.split("/", 1)[0] for path, _ in result.outputs)
+    lines.append(f"  文件：internal {files['internal']} 个，public {files['public']} 个")
+    lines.append("")
+    lines.append("  按类别（党内 / 公开）：")
+    inside = Counter(s.item.category for s in internal.current)
+    outside = Counter(s.item.category for s in public.current)
+    width = max(len(e.name) for e in result.config.catalog)
+    for entry in result.config.catalog:
+        lines.append(f"    {entry.name.ljust(width, '　')}  {inside[entry.key]:>3} / {outside[entry.key]:<3}")
+    if result.warnings:
+        lines.append("")
+        lines.append(f"  警告 {len(result.warnings)} 条（不影响生成，建议核对）：")
+        lines.extend(f"    {w}" for w in result.warnings)
+    return "\n".join(lines)

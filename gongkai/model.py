@@ -1,0 +1,136 @@
+"""The vocabulary of Gongkai as frozen dataclasses: the site, its catalogue (公开目录) and its items (公开事项)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+
+class Audience(enum.Enum):
+    """Who an output is for. An item's scope is the widest audience it may reach."""
+
+    INTERNAL = "internal"  # 党内: members and staff, on the intranet
+    PUBLIC = "public"  # 向社会公开
+
+    @property
+    def label(self) -> str:
+        return "党内" if self is Audience.INTERNAL else "向社会公开"
+
+
+class Status(enum.Enum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    WITHDRAWN = "withdrawn"
+
+
+class Kind(enum.Enum):
+    FIXED = "fixed"  # 固定公开
+    PERIODIC = "periodic"  # 定期公开
+    ADHOC = "adhoc"  # 随时公开
+
+    @property
+    def label(self) -> str:
+        return {"fixed": "固定公开", "periodic": "定期公开", "adhoc": "随时公开"}[self.value]
+
+
+EVERY_LABELS = {"month": "每月", "quarter": "每季度", "half-year": "每半年", "year": "每年"}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    phone: str = ""
+    mailbox: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    title: str
+    issuer: str
+    timezone: str = "Asia/Shanghai"
+    internal_url: str = ""
+    public_url: str = ""
+    feedback: Feedback = field(default_factory=Feedback)
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    monthly_quota: int = 1
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One kind of item in the 公开目录: what it is, how often, for how long, who files it."""
+
+    key: str
+    name: str
+    group: str
+    kind: Kind
+    every: str | None = None
+    default_days: int | None = None
+    department: str | None = None
+
+    @property
+    def cadence(self) -> str:
+        return EVERY_LABELS.get(self.every or "", "随时")
+
+
+@dataclass(frozen=True)
+class Config:
+    site: Site
+    departments: tuple[Department, ...]
+    catalog: tuple[CatalogEntry, ...]
+    path: str = "site_config.yaml"
+
+    def entry(self, key: str) -> CatalogEntry:
+        return next(e for e in self.catalog if e.key == key)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Catalogue groups in the order the config first names them."""
+        return tuple(dict.fromkeys(e.group for e in self.catalog))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str  # file name shown to readers
+    source: str  # path inside content/, POSIX style
+    listed: bool = True  # False for images and files the body links to: published, not listed
+
+    @property
+    def output_path(self) -> str:
+        return "files/" + self.source
+
+
+@dataclass(frozen=True)
+class Item:
+    """One 公开事项 as validated from its file. `valid_until` is the effective end (None: open-ended)."""
+
+    id: str  # path inside content/ without extension, POSIX style: the item's stable name
+    source: str  # the file as the editor knows it, for messages
+    title: str
+    category: str
+    scope: Audience
+    valid_from: date
+    valid_until: date | None
+    public_from: date | None
+    status: Status
+    withdrawn_reason: str
+    department: str
+    issuer: str
+    doc_number: str
+    date: date
+    pinned: bool
+    summary: str
+    body_html: str
+    attachments: tuple[Attachment, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    line: int = 1  # first line of the front matter, for messages about the item as a whole
+
+    @property
+    def page_path(self) -> str:
+        return f"items/{self.id}.html"

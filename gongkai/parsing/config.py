@@ -1,0 +1,119 @@
+"""Turns the bytes of site_config.yaml into a validated Config, collecting every problem before stopping."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gongkai.model import EVERY_LABELS, CatalogEntry, Config, Department, Feedback, Kind, Site
+from gongkai.parsing.fields import Fields, load_mapping
+from gongkai.parsing.text import decode
+from gongkai.problems import Problem, Problems
+
+TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk")
+SITE_KEYS = ("name", "title", "issuer", "timezone", "internal_url", "public_url", "feedback")
+FEEDBACK_KEYS = ("phone", "mailbox", "email")
+DEPARTMENT_KEYS = ("name", "monthly_quota")
+ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
+KINDS = {"fixed": "fixed", "periodic": "periodic", "adhoc": "adhoc", "固定公开": "fixed", "定期公开": "periodic", "随时公开": "adhoc"}
+EVERY = {"month": "month", "quarter": "quarter", "half-year": "half-year", "year": "year"} | {
+    label: key for key, label in EVERY_LABELS.items()
+}
+# Catalogue keys become file names (categories/KEY.html), so no slashes or dots.
+_KEY = re.compile(r"[\w-]+")
+
+
+def parse_config(data: bytes, path: str) -> Config:
+    problems: list[Problem] = []
+    text = decode(data, path, problems)
+    fields = load_mapping(text, path, 0, problems) if text is not None else None
+    if fields is None:
+        raise Problems(problems)
+    fields.check_keys(TOP_KEYS, where="（配置文件顶层）")
+    site = _site(fields)
+    departments = _departments(fields)
+    catalog = _catalog(fields, {d.name for d in departments})
+    if problems or site is None:
+        raise Problems(problems)
+    return Config(site=site, departments=departments, catalog=catalog, path=path)
+
+
+def _site(fields: Fields) -> Site | None:
+    site = fields.sub("site", required=True)
+    if site is None:
+        return None
+    site.check_keys(SITE_KEYS, where="（site 部分）")
+    timezone = site.text("timezone") or "Asia/Shanghai"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        site.error(site.line_of("timezone"), f"未知的时区“{timezone}”，一般写 Asia/Shanghai。")
+    for key in ("internal_url", "public_url"):
+        url = site.text(key)
+        if url and not re.match(r"https?://", url):
+            site.error(site.line_of(key), f"“{key}”应以 http:// 或 https:// 开头。")
+    feedback = Feedback()
+    if (channels := site.sub("feedback")) is not None:
+        channels.check_keys(FEEDBACK_KEYS, where="（feedback 部分）")
+        feedback = Feedback(**{key: channels.text(key) for key in FEEDBACK_KEYS})
+    name = site.text("name", required=True)
+    return Site(
+        name=name,
+        title=site.text("title") or f"{name}党务公开",
+        issuer=site.text("issuer") or name,
+        timezone=timezone,
+        internal_url=site.text("internal_url").rstrip("/"),
+        public_url=site.text("public_url").rstrip("/"),
+        feedback=feedback,
+    )
+
+
+def _departments(fields: Fields) -> tuple[Department, ...]:
+    result: dict[str, Department] = {}
+    for entry in fields.fields_list("departments"):
+        entry.check_keys(DEPARTMENT_KEYS, where="（departments 的一项）")
+        name = entry.text("name", required=True)
+        quota = entry.integer("monthly_quota", minimum=0)
+        if name in result:
+            entry.error(entry.line_of("name"), f"部门“{name}”重复列出。")
+        elif name:
+            result[name] = Department(name=name, monthly_quota=1 if quota is None else quota)
+    return tuple(result.values())
+
+
+def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
+    catalog = fields.sub("catalog", required=True)
+    if catalog is None:
+        return ()
+    entries = []
+    for key in catalog.nodes:
+        line = catalog.line_of(key)
+        if not _KEY.fullmatch(key):
+            catalog.error(line, f"目录键“{key}”只能由字母、数字、汉字、_ 和 - 组成（它会成为网页文件名）。")
+            continue
+        entry = catalog.sub(key)
+        if entry is None:
+            catalog.error(line, f"目录“{key}”下面要写 name、group、kind 等设置。")
+            continue
+        entry.check_keys(ENTRY_KEYS, where=f"（目录“{key}”）")
+        kind = entry.choice("kind", KINDS, required=True)
+        every = entry.choice("every", EVERY)
+        if kind in ("fixed", "periodic") and every is None and "every" not in entry:
+            entry.error(entry.line, f"目录“{key}”是{Kind(kind).label}，必须写 every（month、quarter、half-year 或 year）。")
+        department = entry.text("department")
+        if department and departments and department not in departments:
+            entry.error(entry.line_of("department"), f"部门“{department}”不在 departments 列表中。请先在 departments 里添加。")
+        entries.append(
+            CatalogEntry(
+                key=key,
+                name=entry.text("name", required=True),
+                group=entry.text("group") or "其他",
+                kind=Kind(kind or "adhoc"),
+                every=every,
+                default_days=entry.integer("default_days", minimum=1),
+                department=department or None,
+            )
+        )
+    if not entries and not catalog.problems:
+        catalog.error(catalog.line, "catalog 里至少要有一个目录项。")
+    return tuple(entries)

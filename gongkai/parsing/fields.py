@@ -1,0 +1,216 @@
+"""Turns YAML text into Fields: typed, line-numbered access to a mapping that records every problem it meets."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+from typing import Any
+
+import yaml
+
+from gongkai.problems import Problem
+
+# Dates stay text so that 2026-13-01 gets our message, not a YAML traceback.
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(yaml.SafeLoader):
+    yaml_implicit_resolvers = {
+        first: [(tag, regex) for tag, regex in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]) -> Fields | None:
+    """Parses a YAML document that must be a mapping; line_offset is the file line before the YAML starts."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        where = ""
+        if error.context_mark and error.problem_mark and error.context_mark.line != error.problem_mark.line:
+            where = f"（与第 {error.context_mark.line + 1 + line_offset} 行有关）"
+        problems.append(Problem(path, line, f"YAML 格式错误：{error.problem or error.context}{where}。{_YAML_HINT}"))
+        return None
+    except yaml.YAMLError as error:
+        problems.append(Problem(path, 1 + line_offset, f"YAML 格式错误：{error}。{_YAML_HINT}"))
+        return None
+    finally:
+        loader.dispose()
+    if node is None:
+        problems.append(Problem(path, 1 + line_offset, "内容为空：这里应写“键: 值”形式的设置，例如 title: 标题。"))
+        return None
+    return Fields.of(node, path, line_offset, problems, "文件开头的设置")
+
+
+_YAML_HINT = "请检查：冒号后要有空格，引号要成对，同一层的缩进要对齐，不要用 Tab 缩进"
+
+
+class Fields:
+    """A YAML mapping read key by key; asking for a key in the wrong type records a problem and returns None."""
+
+    def __init__(self, node: yaml.MappingNode, path: str, line_offset: int, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        self._offset = line_offset
+        self.line = node.start_mark.line + 1 + line_offset
+        self.nodes: dict[str, yaml.Node] = {}
+        self._key_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1 + line_offset
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(key_line, "键必须是简单的文字。")
+                continue
+            key = key_node.value
+            if key in self.nodes:
+                self.error(key_line, f"“{key}”写了两次（第 {self._key_lines[key]} 行已有），请删去一个。")
+                continue
+            self.nodes[key] = value_node
+            self._key_lines[key] = key_line
+
+    @classmethod
+    def of(cls, node: yaml.Node, path: str, offset: int, problems: list[Problem], what: str) -> Fields | None:
+        if not isinstance(node, yaml.MappingNode):
+            line = node.start_mark.line + 1 + offset
+            problems.append(Problem(path, line, f"{what}应是“键: 值”的形式（mapping），这里却是{_describe(node)}。"))
+            return None
+        return cls(node, path, offset, problems)
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def line_of(self, key: str) -> int:
+        return self._key_lines.get(key, self.line)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.nodes and not _is_null(self.nodes[key])
+
+    def check_keys(self, allowed: tuple[str, ...], hints: dict[str, str] | None = None, where: str = "") -> None:
+        """Unknown keys are errors: a typo such as `valid_unitl` would otherwise silently change a window."""
+        for key in self.nodes:
+            if key in allowed:
+                continue
+            guess = (hints or {}).get(key) or next(iter(difflib.get_close_matches(key, allowed, n=1)), None)
+            hint = f"您是不是想写“{guess}”？" if guess else f"可用的键：{', '.join(allowed)}。"
+            self.error(self.line_of(key), f"未知的键“{key}”{where}。{hint}")
+
+    def text(self, key: str, required: bool = False) -> str:
+        node = self.nodes.get(key)
+        if node is None or _is_null(node):
+            if required:
+                self.error(self.line_of(key), f"缺少“{key}”，这一项必须填写。")
+            return ""
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(self.line_of(key), f"“{key}”应是一段文字，这里却是{_describe(node)}。")
+            return ""
+        value = node.value.strip()
+        if required and not value:
+            self.error(self.line_of(key), f"“{key}”不能为空。")
+        return value
+
+    def date(self, key: str, required: bool = False) -> date | None:
+        value = self.text(key, required)
+        if not value:
+            return None
+        if not _DATE.fullmatch(value):
+            self.error(self.line_of(key), f"“{key}”的日期“{value}”格式不对，请写成 YYYY-MM-DD，例如 2026-03-01。")
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.error(self.line_of(key), f"“{key}”的日期“{value}”不存在（月份 1–12，日子不超过当月天数）。")
+            return None
+
+    def boolean(self, key: str) -> bool:
+        value = self.value(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.error(self.line_of(key), f"“{key}”只能写 true 或 false。")
+            return False
+        return value
+
+    def integer(self, key: str, minimum: int, required: bool = False) -> int | None:
+        value = self.value(key)
+        if value is None:
+            if required:
+                self.error(self.line_of(key), f"缺少“{key}”。")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.error(self.line_of(key), f"“{key}”应是不小于 {minimum} 的整数，这里是“{_raw(self.nodes[key])}”。")
+            return None
+        return value
+
+    def choice(self, key: str, choices: dict[str, str], required: bool = False) -> str | None:
+        """Maps a value (or one of its aliases) to its canonical form."""
+        value = self.text(key, required)
+        if not value:
+            return None
+        if value in choices:
+            return choices[value]
+        canonical = ", ".join(dict.fromkeys(choices.values()))
+        self.error(self.line_of(key), f"“{key}”不能是“{value}”，只能是：{canonical}。")
+        return None
+
+    def sub(self, key: str, required: bool = False) -> Fields | None:
+        node = self.nodes.get(key)
+        if node is None or _is_null(node):
+            if required:
+                self.error(self.line_of(key), f"缺少“{key}”部分。")
+            return None
+        return Fields.of(node, self.path, self._offset, self.problems, f"“{key}”")
+
+    def sequence(self, key: str) -> list[yaml.Node]:
+        node = self.nodes.get(key)
+        if node is None or _is_null(node):
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(self.line_of(key), f"“{key}”应是一个列表（每行以“- ”开头），这里却是{_describe(node)}。")
+            return []
+        return list(node.value)
+
+    def text_list(self, key: str) -> list[tuple[str, int]]:
+        """A list of texts with their lines."""
+        result = []
+        for node in self.sequence(key):
+            line = node.start_mark.line + 1 + self._offset
+            if isinstance(node, yaml.ScalarNode) and node.value.strip():
+                result.append((node.value.strip(), line))
+            else:
+                self.error(line, f"“{key}”列表里的每一项都应是一段文字。")
+        return result
+
+    def fields_list(self, key: str) -> list[Fields]:
+        return [f for n in self.sequence(key) if (f := Fields.of(n, self.path, self._offset, self.problems, f"“{key}”的每一项"))]
+
+    def value(self, key: str) -> Any:
+        node = self.nodes.get(key)
+        if node is None:
+            return None
+        try:
+            return _Loader("").construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            self.error(self.line_of(key), f"“{key}”的值无法读取：{error}")
+            return None
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _raw(node: yaml.Node) -> str:
+    return node.value if isinstance(node, yaml.ScalarNode) else _describe(node)
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "一组“键: 值”"
+    if isinstance(node, yaml.SequenceNode):
+        return "一个列表"
+    return f"“{node.value}”"

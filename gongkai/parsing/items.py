@@ -1,0 +1,229 @@
+"""Turns the content files of a Snapshot into validated Items, reporting every problem in every file at once."""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from gongkai.model import Attachment, Audience, CatalogEntry, Config, Item, Status
+from gongkai.parsing.fields import Fields, load_mapping
+from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
+from gongkai.parsing.text import decode, split_front_matter
+from gongkai.problems import Problem
+from gongkai.reading import Snapshot
+
+ITEM_KEYS = (
+    "title", "category", "scope", "valid_from", "valid_until", "public_from", "status", "withdrawn_reason",
+    "department", "issuer", "doc_number", "date", "pinned", "summary", "attachments", "extra",
+)  # fmt: skip
+KEY_HINTS = {
+    "标题": "title", "类别": "category", "分类": "category", "目录": "category", "范围": "scope",
+    "公开范围": "scope", "开始日期": "valid_from", "公开日期": "valid_from", "结束日期": "valid_until",
+    "截止日期": "valid_until", "状态": "status", "部门": "department", "科室": "department",
+    "发布机构": "issuer", "文号": "doc_number", "成文日期": "date", "置顶": "pinned", "摘要": "summary",
+    "附件": "attachments", "正文": "body", "撤销原因": "withdrawn_reason", "valid_to": "valid_until",
+    "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
+}  # fmt: skip
+SCOPES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
+STATUSES = {
+    "published": "published", "draft": "draft", "withdrawn": "withdrawn",
+    "已发布": "published", "发布": "published", "草稿": "draft", "撤销": "withdrawn", "已撤销": "withdrawn",
+}  # fmt: skip
+# Disclosure requests (依申请公开) live beside items but are not items.
+SKIPPED_FOLDERS = ("requests/",)
+
+
+@dataclass(frozen=True)
+class ParsedItems:
+    items: tuple[Item, ...]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+def is_item_file(relpath: str) -> bool:
+    parts = relpath.split("/")
+    return (
+        relpath.lower().endswith(ITEM_SUFFIXES)
+        and not any(part.startswith(("_", ".")) for part in parts)
+        and not relpath.startswith(SKIPPED_FOLDERS)
+    )
+
+
+def parse_items(snapshot: Snapshot, config: Config) -> ParsedItems:
+    renderer = BodyRenderer()
+    files = frozenset(snapshot.content)
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    items = []
+    for relpath in sorted(snapshot.content):
+        if is_item_file(relpath):
+            item = _parse_item(relpath, snapshot, config, renderer, files, errors, warnings)
+            if item is not None:
+                items.append(item)
+    errors.extend(_collisions(items))
+    return ParsedItems(tuple(items), tuple(errors), tuple(warnings))
+
+
+def _parse_item(
+    relpath: str,
+    snapshot: Snapshot,
+    config: Config,
+    renderer: BodyRenderer,
+    files: frozenset[str],
+    errors: list[Problem],
+    warnings: list[Problem],
+) -> Item | None:
+    path = snapshot.display(relpath)
+    problems: list[Problem] = []
+    text = decode(snapshot.content[relpath], path, problems)
+    if text is not None and not text.strip():
+        problems.append(Problem(path, 1, "文件是空的。请写上 title、category 等设置，或删除这个文件。"))
+        text = None
+    fields = None
+    body, body_line = "", 1
+    if text is not None and relpath.lower().endswith(".md"):
+        front = split_front_matter(text, path, problems)
+        if front is not None:
+            fields = load_mapping(front.yaml, path, front.yaml_offset, problems)
+            body, body_line = front.body, front.body_line
+    elif text is not None:
+        fields = load_mapping(text, path, 0, problems)
+        if fields is not None:
+            body = fields.text("body")
+            body_line = fields.line_of("body") + 1
+    if fields is None:
+        errors.extend(problems)
+        return None
+    allowed = (*ITEM_KEYS, "body")
+    if relpath.lower().endswith(".md"):
+        allowed = ITEM_KEYS
+        if "body" in fields.nodes:
+            fields.error(fields.line_of("body"), "“body”只用于 .yaml 文件；.md 文件的正文写在第二个 --- 之后。")
+            del fields.nodes["body"]
+    fields.check_keys(allowed, KEY_HINTS)
+    item = _build_item(relpath, path, fields, config, renderer, files, body, body_line, warnings)
+    errors.extend(problems)
+    return item if not problems else None
+
+
+def _build_item(
+    relpath: str,
+    path: str,
+    fields: Fields,
+    config: Config,
+    renderer: BodyRenderer,
+    files: frozenset[str],
+    body: str,
+    body_line: int,
+    warnings: list[Problem],
+) -> Item:
+    entry = _category(fields, config)
+    scope = fields.choice("scope", SCOPES, required=True)
+    status = Status(fields.choice("status", STATUSES) or "published")
+    valid_from = fields.date("valid_from", required=True)
+    valid_until = fields.date("valid_until")
+    public_from = fields.date("public_from")
+    if valid_from and valid_until and valid_until < valid_from:
+        fields.error(fields.line_of("valid_until"), f"valid_until（{valid_until}）早于 valid_from（{valid_from}）。结束日期不能早于开始日期。")
+    if valid_from and valid_until is None and entry and entry.default_days:
+        valid_until = valid_from + timedelta(days=entry.default_days - 1)
+    if public_from and scope == "internal":
+        fields.error(fields.line_of("public_from"), "public_from 只用于 scope: public 的事项；党内事项不会对外公开。")
+    elif public_from and valid_from and not (valid_from <= public_from and (valid_until is None or public_from <= valid_until)):
+        window = f"{valid_from} 至 {valid_until or '长期'}"
+        fields.error(fields.line_of("public_from"), f"public_from（{public_from}）不在公开期限（{window}）之内。")
+    reason = fields.text("withdrawn_reason")
+    if status is Status.WITHDRAWN and not reason:
+        fields.error(fields.line_of("status"), "已撤销（withdrawn）的事项必须写 withdrawn_reason，说明撤销原因。")
+    elif reason and status is not Status.WITHDRAWN:
+        warnings.append(Problem(path, fields.line_of("withdrawn_reason"), "写了 withdrawn_reason，但 status 不是 withdrawn，撤销原因不会显示。"))
+    department = fields.text("department") or (entry.department if entry and entry.department else "")
+    known = [d.name for d in config.departments]
+    if department and known and department not in known:
+        guess = difflib.get_close_matches(department, known, n=1)
+        hint = f"您是不是想写“{guess[0]}”？" if guess else f"可选：{'、'.join(known)}。"
+        fields.error(fields.line_of("department"), f"部门“{department}”不在配置的 departments 中。{hint}")
+    written = fields.date("date") or valid_from
+    if written and valid_from and written > valid_from:
+        warnings.append(Problem(path, fields.line_of("date"), f"成文日期（{written}）晚于开始公开的日期（{valid_from}），请核对。"))
+    extra = fields.value("extra") if "extra" in fields else {}
+    if not isinstance(extra, dict):
+        fields.error(fields.line_of("extra"), "“extra”应是一组“键: 值”。")
+        extra = {}
+    base_dir = posixpath.dirname(relpath)
+    attachments = _attachments(fields, base_dir, files)
+    body_html, media, body_problems = renderer.render(body, base_dir, files, path, body_line)
+    fields.problems.extend(body_problems)
+    return Item(
+        id=relpath.rsplit(".", 1)[0],
+        source=path,
+        title=fields.text("title", required=True),
+        category=entry.key if entry else "",
+        scope=Audience(scope or "internal"),
+        valid_from=valid_from or written or _EPOCH,
+        valid_until=valid_until,
+        public_from=public_from,
+        status=status,
+        withdrawn_reason=reason,
+        department=department,
+        issuer=fields.text("issuer") or config.site.issuer,
+        doc_number=fields.text("doc_number"),
+        date=written or _EPOCH,
+        pinned=fields.boolean("pinned"),
+        summary=fields.text("summary"),
+        body_html=body_html,
+        attachments=attachments + tuple(Attachment(posixpath.basename(m), m, listed=False) for m in media),
+        extra=extra,
+        line=fields.line,
+    )
+
+
+# Stands in for a missing date on an item that is discarded for its errors anyway.
+_EPOCH = date(1970, 1, 1)
+
+
+def _category(fields: Fields, config: Config) -> CatalogEntry | None:
+    value = fields.text("category", required=True)
+    if not value:
+        return None
+    for entry in config.catalog:
+        if value in (entry.key, entry.name):
+            return entry
+    choices = [e.key for e in config.catalog] + [e.name for e in config.catalog]
+    guess = difflib.get_close_matches(value, choices, n=1, cutoff=0.4)
+    hint = f"您是不是想写“{guess[0]}”？" if guess else "请使用 site_config.yaml 中 catalog 的键。"
+    fields.error(fields.line_of("category"), f"目录里没有“{value}”这个类别。{hint}")
+    return None
+
+
+def _attachments(fields: Fields, base_dir: str, files: frozenset[str]) -> tuple[Attachment, ...]:
+    result: dict[str, Attachment] = {}
+    for target, line in fields.text_list("attachments"):
+        resolved = resolve_content_path(base_dir, target)
+        if resolved is None:
+            fields.error(line, f"附件“{target}”在 content/ 之外。请把附件放进 content/，写相对于本文件的路径。")
+        elif resolved.lower().endswith(ITEM_SUFFIXES):
+            fields.error(line, f"附件“{target}”是事项源文件，不能作为附件发布。")
+        elif resolved not in files:
+            fields.error(line, f"找不到附件“{target}”（应在 content/{resolved}）。请检查文件名（包括扩展名）和路径。")
+        else:
+            result.setdefault(resolved, Attachment(posixpath.basename(resolved), resolved))
+    return tuple(result.values())
+
+
+def _collisions(items: list[Item]) -> list[Problem]:
+    """Two files that would write one page (a.md and a.yaml; or names differing only in case on Windows)."""
+    first: dict[str, Item] = {}
+    problems = []
+    for item in items:
+        key = item.id.casefold()
+        if key in first:
+            other = first[key]
+            message = f"与 {other.source} 对应同一个网页（{item.page_path}）。请给其中一个改名。"
+            problems.append(Problem(item.source, item.line, message))
+            problems.append(Problem(other.source, other.line, f"与 {item.source} 对应同一个网页（{other.page_path}）。请给其中一个改名。"))
+        else:
+            first[key] = item
+    return problems

@@ -1,0 +1,76 @@
+"""The one reader: turns the content folder, the config file and the templates on disk into a Snapshot in memory."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from gongkai.problems import Problem, Problems
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every input byte a build depends on; everything after reading is a pure function of it."""
+
+    content: Mapping[str, bytes]  # POSIX path inside content/ -> bytes, every regular file
+    content_root: str  # how messages name the content folder, e.g. "content"
+    config: bytes
+    config_path: str
+    templates: Mapping[str, str]  # template name -> source text
+    templates_root: str = "templates"
+
+    def display(self, relpath: str) -> str:
+        return f"{self.content_root}/{relpath}"
+
+
+def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path) -> Snapshot:
+    problems: list[Problem] = []
+    content = _read_tree(content_dir, problems)
+    templates: dict[str, str] = {}
+    for rel, data in _read_tree(templates_dir, problems).items():
+        try:
+            templates[rel] = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            problems.append(Problem(f"{templates_dir}/{rel}", 1, "模板不是 UTF-8 编码，请用 UTF-8 另存。"))
+    try:
+        config = config_path.read_bytes()
+    except FileNotFoundError:
+        problems.append(Problem(str(config_path), 1, "找不到配置文件。请确认路径，或用 --config 指定。(config file not found)"))
+        config = b""
+    except OSError as error:
+        problems.append(Problem(str(config_path), 1, f"无法读取配置文件：{error.strerror}"))
+        config = b""
+    if problems:
+        raise Problems(problems)
+    return Snapshot(
+        content=content,
+        content_root=str(content_dir),
+        config=config,
+        config_path=str(config_path),
+        templates=templates,
+        templates_root=str(templates_dir),
+    )
+
+
+def _read_tree(root: Path, problems: list[Problem]) -> dict[str, bytes]:
+    """Reads every regular file below root; symlinks may not point outside it (that would publish other files)."""
+    if not root.is_dir():
+        problems.append(Problem(str(root), 1, "找不到这个文件夹。请确认路径，或用命令行参数指定。(folder not found)"))
+        return {}
+    real_root = root.resolve()
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(n for n in filenames if not n.startswith(".")):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                problems.append(Problem(f"{root}/{rel}", 1, "符号链接指向文件夹之外，不能发布。请把文件复制进来。"))
+                continue
+            try:
+                files[rel] = path.read_bytes()
+            except OSError as error:
+                problems.append(Problem(f"{root}/{rel}", 1, f"无法读取：{error.strerror}"))
+    return files

@@ -1,0 +1,107 @@
+"""Turns one audience's View into a complete static site: pages, a JSON index, the stylesheet and attachments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
+from gongkai.rendering.templates import environment, fingerprint, linker, render
+from gongkai.visibility import Shown, View
+
+Output = tuple[str, bytes]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A catalogue group on the home page with the categories under it that have something to show."""
+
+    group: str
+    categories: tuple[tuple[CatalogEntry, tuple[Shown, ...]], ...]
+
+
+def render_site(view: View, config: Config, templates: Mapping[str, str], files: Mapping[str, bytes], root: str) -> list[Output]:
+    """Every file of one audience's site, paths relative to that site's root."""
+    env = environment(templates, root)
+    css = templates["style.css"].encode("utf-8")
+    stylesheet = f"assets/style.{fingerprint(css)}.css"
+    internal = view.audience is Audience.INTERNAL
+    common = {
+        "site": config.site,
+        "config": config,
+        "audience": view.audience,
+        "internal": internal,
+        "day": view.day,
+        "stylesheet": stylesheet,
+        "categories": {e.key: e for e in config.catalog},
+        "every_labels": EVERY_LABELS,
+    }
+
+    def page(path: str, template: str, **context: Any) -> Output:
+        html = render(env, template, page=path, url=linker(path), **common, **context)
+        return path, html.encode("utf-8")
+
+    outputs = [(stylesheet, css)]
+    outputs.append(page("index.html", "home.html", sections=_sections(view, config), count=len(view.current)))
+    for entry in config.catalog:
+        outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
+    for shown in view.everything:
+        body = shown.item.body_html.replace('="files/', '="' + linker(shown.item.page_path)("files/"))
+        outputs.append(page(shown.item.page_path, "item.html", shown=shown, item=shown.item, entry=config.entry(shown.item.category), body=body))
+        if shown.full:
+            outputs.extend((a.output_path, files[a.source]) for a in shown.item.attachments)
+    if internal:
+        outputs.append(page("catalog.html", "catalog.html"))
+        outputs.append(page("archive.html", "archive.html", shown=view.archive))
+    outputs.append(("items.json", _json_index(view, config)))
+    return _unique(outputs)
+
+
+def _sections(view: View, config: Config) -> tuple[Section, ...]:
+    sections = []
+    for group in config.groups:
+        categories = tuple(
+            (entry, shown) for entry in config.catalog if entry.group == group and (shown := view.in_category(entry.key))
+        )
+        if categories:
+            sections.append(Section(group, categories))
+    return tuple(sections)
+
+
+def _json_index(view: View, config: Config) -> bytes:
+    records = [_record(shown, config) for shown in view.current]
+    document = {"site": config.site.name, "audience": view.audience.value, "date": view.day.isoformat(), "items": records}
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _record(shown: Shown, config: Config) -> dict[str, Any]:
+    item: Item = shown.item
+    entry = config.entry(item.category)
+    record: dict[str, Any] = {
+        "id": item.id,
+        "title": item.title,
+        "url": item.page_path,
+        "category": item.category,
+        "category_name": entry.name,
+        "group": entry.group,
+        "department": item.department,
+        "issuer": item.issuer,
+        "doc_number": item.doc_number,
+        "date": item.date.isoformat(),
+        "valid_from": item.valid_from.isoformat(),
+        "valid_until": item.valid_until.isoformat() if item.valid_until else None,
+        "pinned": item.pinned,
+        "withdrawn": not shown.full,
+    }
+    if shown.full:
+        record["summary"] = item.summary
+        record["attachments"] = [{"name": a.name, "url": a.output_path} for a in item.attachments if a.listed]
+    else:
+        record["withdrawn_reason"] = item.withdrawn_reason
+    return record
+
+
+def _unique(outputs: list[Output]) -> list[Output]:
+    """Two items may attach one file; it is written once. Sorted so output order never depends on input order."""
+    return sorted(dict(outputs).items())

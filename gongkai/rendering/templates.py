@@ -1,0 +1,56 @@
+"""Turns the template sources of a Snapshot into a Jinja2 environment, and template failures into problems."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
+
+import jinja2
+
+from gongkai.problems import Problem, Problems
+
+
+def environment(templates: Mapping[str, str], root: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(dict(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["templates_root"] = root
+    return env
+
+
+def linker(page: str) -> Callable[[str], str]:
+    """Relative links, so a built tree works wherever it is copied (file://, any URL prefix)."""
+    here = posixpath.dirname(page) or "."
+
+    def url(target: str) -> str:
+        relative = posixpath.relpath(target, here)
+        if target.endswith("/"):
+            relative += "/"
+        return quote(relative, safe="/#")
+
+    return url
+
+
+def render(env: jinja2.Environment, name: str, **context: Any) -> str:
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as error:
+        path = f"{env.globals['templates_root']}/{error.name or name}"
+        raise Problems([Problem(path, error.lineno, f"模板语法错误：{error.message}")]) from None
+    except jinja2.TemplateNotFound as error:
+        path = f"{env.globals['templates_root']}/{name}"
+        raise Problems([Problem(path, 1, f"找不到模板“{error.name}”。请恢复 templates/ 中的这个文件。")]) from None
+    except jinja2.UndefinedError as error:
+        path = f"{env.globals['templates_root']}/{name}"
+        raise Problems([Problem(path, 1, f"模板使用了不存在的变量：{error.message}")]) from None
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]

@@ -1,0 +1,69 @@
+"""Decides, in the one place that does, what each audience sees on a given day; every output obeys it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gongkai.model import Audience, Item, Status
+
+
+@dataclass(frozen=True)
+class Exposure:
+    archived: bool  # the window has ended: internal archive (归档) only
+    full: bool  # False: only the withdrawal notice (title and reason), never body or attachments
+
+
+def exposure(item: Item, audience: Audience, day: date) -> Exposure | None:
+    """How `audience` may see `item` on `day`, or None when it must not see it at all."""
+    if item.status is Status.DRAFT or day < item.valid_from:
+        return None
+    if audience is Audience.PUBLIC:
+        if item.scope is not Audience.PUBLIC or day < (item.public_from or item.valid_from):
+            return None  # 先党内、后党外: before public_from only members see it
+    ended = item.valid_until is not None and day > item.valid_until
+    if ended and audience is Audience.PUBLIC:
+        return None
+    return Exposure(archived=ended, full=item.status is Status.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class Shown:
+    item: Item
+    full: bool
+
+
+@dataclass(frozen=True)
+class View:
+    """What one audience sees on one day, sorted for display: pinned first, then newest."""
+
+    audience: Audience
+    day: date
+    current: tuple[Shown, ...]
+    archive: tuple[Shown, ...]
+
+    def in_category(self, key: str) -> tuple[Shown, ...]:
+        return tuple(s for s in self.current if s.item.category == key)
+
+    @property
+    def everything(self) -> tuple[Shown, ...]:
+        return self.current + self.archive
+
+
+def view(items: tuple[Item, ...], audience: Audience, day: date) -> View:
+    current, archive = [], []
+    for item in items:
+        seen = exposure(item, audience, day)
+        if seen is not None:
+            (archive if seen.archived else current).append(Shown(item, seen.full))
+    return View(audience, day, tuple(sorted(current, key=_display_order)), tuple(sorted(archive, key=_archive_order)))
+
+
+def _display_order(shown: Shown) -> tuple:
+    item = shown.item
+    return (not item.pinned, -item.valid_from.toordinal(), -item.date.toordinal(), item.id)
+
+
+def _archive_order(shown: Shown) -> tuple:
+    item = shown.item
+    return (-(item.valid_until or item.valid_from).toordinal(), item.id)
