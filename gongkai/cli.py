@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Sequence
 
 from gongkai.model import Audience
 from gongkai.pipeline import Paths, Result, build, check
@@ -44,10 +44,19 @@ def parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="事项文件夹（默认 content/）")
-        command.add_argument("--config", type=Path, default=Path("site_config.yaml"), metavar="FILE", help="配置文件（默认 site_config.yaml）")
-        command.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR", help="模板文件夹（默认 templates/）")
+        command.add_argument(
+            "--config", type=Path, default=Path("site_config.yaml"), metavar="FILE", help="配置文件（默认 site_config.yaml）"
+        )
+        command.add_argument(
+            "--templates", type=Path, default=Path("templates"), metavar="DIR", help="模板文件夹（默认 templates/）"
+        )
         command.add_argument("--output", type=Path, default=Path("output"), metavar="DIR", help="输出文件夹（默认 output/）")
-        command.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="按这一天生成（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同")
+        command.add_argument(
+            "--date",
+            type=_date,
+            metavar="YYYY-MM-DD",
+            help="按这一天生成（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同",
+        )
         command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
     return main
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 from urllib.parse import quote
 
 from gongkai.model import Audience, Item
@@ -46,19 +46,24 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date, allowed_text
     return markers
 
 
-def scan(outputs: Iterable[tuple[str, bytes]], markers: list[Marker], root: str) -> list[Problem]:
-    problems = []
+def scan(outputs: Iterable[tuple[str, bytes]], markers: list[Marker], where: str) -> list[Problem]:
+    """One problem per leaking item, naming what leaked and where."""
     needles = []
     for marker in markers:
         for form in dict.fromkeys((marker.text, html.escape(marker.text), quote(marker.text, safe="/"))):
             needles.append((form.encode("utf-8"), marker))
+    found: dict[str, tuple[Marker, list[str]]] = {}
     for path, data in outputs:
         for needle, marker in needles:
-            if needle in data or path == marker.text:
-                message = (
-                    f"泄露检查未通过：{root}/{path} 含有不应出现在{root}中的{marker.what}“{marker.text}”。"
-                    "构建已停止，输出目录保持不变。请检查模板是否显示了不该显示的事项。"
-                )
-                problems.append(Problem(marker.item.source, marker.item.line, message))
+            if needle in data or path.endswith("/" + marker.text):
+                found.setdefault(marker.item.id, (marker, []))[1].append(path)
                 break
+    problems = []
+    for marker, paths in found.values():
+        files = paths[0] + (f" 等 {len(paths)} 个文件" if len(paths) > 1 else "")
+        message = (
+            f"泄露检查未通过：{where}的 {files} 含有不应出现的{marker.what}“{marker.text}”。"
+            "构建已停止，输出目录保持不变。请检查模板，或联系维护人员。"
+        )
+        problems.append(Problem(marker.item.source, marker.item.line, message))
     return problems

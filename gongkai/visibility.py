@@ -18,9 +18,10 @@ def exposure(item: Item, audience: Audience, day: date) -> Exposure | None:
     """How `audience` may see `item` on `day`, or None when it must not see it at all."""
     if item.status is Status.DRAFT or day < item.valid_from:
         return None
-    if audience is Audience.PUBLIC:
-        if item.scope is not Audience.PUBLIC or day < (item.public_from or item.valid_from):
-            return None  # 先党内、后党外: before public_from only members see it
+    # 先党内、后党外: a public item reaches the public only from public_from; members see it from valid_from.
+    public_start = item.public_from or item.valid_from
+    if audience is Audience.PUBLIC and (item.scope is not Audience.PUBLIC or day < public_start):
+        return None
     ended = item.valid_until is not None and day > item.valid_until
     if ended and audience is Audience.PUBLIC:
         return None

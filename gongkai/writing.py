@@ -6,8 +6,8 @@ import ctypes
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 MARKER = ".gongkai-output"
 _RENAME_EXCHANGE = 2

@@ -15,7 +15,14 @@ SITE_KEYS = ("name", "title", "issuer", "timezone", "internal_url", "public_url"
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
 ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
-KINDS = {"fixed": "fixed", "periodic": "periodic", "adhoc": "adhoc", "固定公开": "fixed", "定期公开": "periodic", "随时公开": "adhoc"}
+KINDS = {
+    "fixed": "fixed",
+    "periodic": "periodic",
+    "adhoc": "adhoc",
+    "固定公开": "fixed",
+    "定期公开": "periodic",
+    "随时公开": "adhoc",
+}
 EVERY = {"month": "month", "quarter": "quarter", "half-year": "half-year", "year": "year"} | {
     label: key for key, label in EVERY_LABELS.items()
 }

@@ -126,7 +126,10 @@ def _build_item(
     valid_until = fields.date("valid_until")
     public_from = fields.date("public_from")
     if valid_from and valid_until and valid_until < valid_from:
-        fields.error(fields.line_of("valid_until"), f"valid_until（{valid_until}）早于 valid_from（{valid_from}）。结束日期不能早于开始日期。")
+        fields.error(
+            fields.line_of("valid_until"),
+            f"valid_until（{valid_until}）早于 valid_from（{valid_from}）。结束日期不能早于开始日期。",
+        )
     if valid_from and valid_until is None and entry and entry.default_days:
         valid_until = valid_from + timedelta(days=entry.default_days - 1)
     if public_from and scope == "internal":
@@ -138,7 +141,11 @@ def _build_item(
     if status is Status.WITHDRAWN and not reason:
         fields.error(fields.line_of("status"), "已撤销（withdrawn）的事项必须写 withdrawn_reason，说明撤销原因。")
     elif reason and status is not Status.WITHDRAWN:
-        warnings.append(Problem(path, fields.line_of("withdrawn_reason"), "写了 withdrawn_reason，但 status 不是 withdrawn，撤销原因不会显示。"))
+        warnings.append(
+            Problem(
+                path, fields.line_of("withdrawn_reason"), "写了 withdrawn_reason，但 status 不是 withdrawn，撤销原因不会显示。"
+            )
+        )
     department = fields.text("department") or (entry.department if entry and entry.department else "")
     known = [d.name for d in config.departments]
     if department and known and department not in known:
@@ -147,7 +154,9 @@ def _build_item(
         fields.error(fields.line_of("department"), f"部门“{department}”不在配置的 departments 中。{hint}")
     written = fields.date("date") or valid_from
     if written and valid_from and written > valid_from:
-        warnings.append(Problem(path, fields.line_of("date"), f"成文日期（{written}）晚于开始公开的日期（{valid_from}），请核对。"))
+        warnings.append(
+            Problem(path, fields.line_of("date"), f"成文日期（{written}）晚于开始公开的日期（{valid_from}），请核对。")
+        )
     extra = fields.value("extra") if "extra" in fields else {}
     if not isinstance(extra, dict):
         fields.error(fields.line_of("extra"), "“extra”应是一组“键: 值”。")
@@ -223,7 +232,9 @@ def _collisions(items: list[Item]) -> list[Problem]:
             other = first[key]
             message = f"与 {other.source} 对应同一个网页（{item.page_path}）。请给其中一个改名。"
             problems.append(Problem(item.source, item.line, message))
-            problems.append(Problem(other.source, other.line, f"与 {item.source} 对应同一个网页（{other.page_path}）。请给其中一个改名。"))
+            problems.append(
+                Problem(other.source, other.line, f"与 {item.source} 对应同一个网页（{other.page_path}）。请给其中一个改名。")
+            )
         else:
             first[key] = item
     return problems

@@ -51,7 +51,11 @@ class BodyRenderer:
         for tag, target in self._links.found:
             line = _line_of(body, target, body_line)
             if tag == "img" and _SCHEME.match(target):
-                problems.append(Problem(path, line, f"图片“{target}”在网络上：发布的页面不能从外部加载内容。请把图片放进 content/ 并写相对路径。"))
+                problems.append(
+                    Problem(
+                        path, line, f"图片“{target}”在网络上：发布的页面不能从外部加载内容。请把图片放进 content/ 并写相对路径。"
+                    )
+                )
                 continue
             if _SCHEME.match(target) or target.startswith("#") or not target:
                 continue

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
 from gongkai.rendering.templates import environment, fingerprint, linker, render
@@ -48,7 +49,16 @@ def render_site(view: View, config: Config, templates: Mapping[str, str], files:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
     for shown in view.everything:
         body = shown.item.body_html.replace('="files/', '="' + linker(shown.item.page_path)("files/"))
-        outputs.append(page(shown.item.page_path, "item.html", shown=shown, item=shown.item, entry=config.entry(shown.item.category), body=body))
+        outputs.append(
+            page(
+                shown.item.page_path,
+                "item.html",
+                shown=shown,
+                item=shown.item,
+                entry=config.entry(shown.item.category),
+                body=body,
+            )
+        )
         if shown.full:
             outputs.extend((a.output_path, files[a.source]) for a in shown.item.attachments)
     if internal:

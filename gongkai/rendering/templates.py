@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import jinja2

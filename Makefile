@@ -1,0 +1,49 @@
+# The two commands of the README:  make site  (set up, build the sample)  and  make test  (set up, run every test).
+# Both are idempotent: a second run installs nothing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: site test setup setup-test lint golden clean
+
+site: setup
+	$(PY) build.py build
+
+test: setup-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+setup:
+	scripts/setup-system.sh
+	@$(MAKE) --no-print-directory $(VENV)/.runtime
+
+setup-test:
+	scripts/setup-system.sh --test
+	@$(MAKE) --no-print-directory $(VENV)/.dev node_modules/.package-lock.json
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+# --ignore-scripts: vnu-jar's install script would fetch a Java runtime; Debian's is used instead.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+lint: setup-test
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# Regenerates the sample site's golden output after an intended change; review the diff before committing.
+golden: setup
+	$(PY) -m tests.golden
+
+clean:
+	rm -rf output .venv node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,123 @@
+"""Never leak: over random corpora and dates, nothing the public must not see reaches any public file."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gongkai import leaks
+from gongkai.model import Audience
+from gongkai.pipeline import run
+from gongkai.problems import Problems
+from tests.scratch import item, make_site
+from tests.strategies import BASE, DEFAULT_DAYS, Spec, corpora, snapshot
+
+
+def effective_until(spec: Spec, corpus: tuple[Spec, ...]) -> date | None:
+    """An independent model of the window rules, written from the issue's words rather than from our code."""
+    if spec.length is not None:
+        return spec.valid_from + timedelta(days=spec.length)
+    if DEFAULT_DAYS[spec.category]:
+        return spec.valid_from + timedelta(days=DEFAULT_DAYS[spec.category] - 1)
+    successors = [
+        other.valid_from
+        for other in corpus
+        if other.category == spec.category
+        and other.status == "published"
+        and other.valid_from > spec.valid_from
+        and (other.scope == "public" or spec.scope == "internal")
+    ]
+    return min(successors) - timedelta(days=1) if successors else None
+
+
+def expected(spec: Spec, corpus: tuple[Spec, ...], audience: Audience, day: date) -> str:
+    """'hidden', 'notice' or 'full'."""
+    until = effective_until(spec, corpus)
+    started = spec.valid_from <= day
+    ended = until is not None and day > until
+    if spec.status == "draft" or not started:
+        return "hidden"
+    if audience is Audience.PUBLIC:
+        gone_public = spec.public_after is None or day >= spec.valid_from + timedelta(days=spec.public_after)
+        if spec.scope != "public" or not gone_public or ended:
+            return "hidden"
+    return "full" if spec.status == "published" else "notice"
+
+
+def blob(outputs, prefix: str) -> bytes:
+    return b"\n".join(path.encode() + b"\n" + data for path, data in outputs if path.startswith(prefix))
+
+
+@given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
+def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
+    result = run(snapshot(corpus), day)
+    public, internal = blob(result.outputs, "public/"), blob(result.outputs, "internal/")
+    for spec in corpus:
+        token = spec.token.encode()
+        body, summary = f"正文{spec.token}BODY".encode(), f"摘要{spec.token}SUM".encode()
+        attachment = f"附件{spec.token}".encode()
+        for audience, tree in ((Audience.PUBLIC, public), (Audience.INTERNAL, internal)):
+            seen = expected(spec, corpus, audience, day)
+            if seen == "hidden":
+                assert token not in tree, (audience, spec)
+            elif seen == "notice":
+                assert f"标题{spec.token}".encode() in tree
+                assert "撤销说明".encode() in tree
+                assert body not in tree and summary not in tree and attachment not in tree, (audience, spec)
+            else:
+                assert body in tree, (audience, spec)
+                assert (attachment in tree) == spec.attached
+
+
+@given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
+def test_public_json_index_lists_exactly_the_current_public_items(corpus, day):
+    result = run(snapshot(corpus), day)
+    index = dict(result.outputs)["public/items.json"].decode()
+    for spec in corpus:
+        assert (spec.token in index) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
+
+
+def test_scan_catches_a_leaked_title_path_and_attachment(tmp_path):
+    paths = make_site(tmp_path, {"secret.md": item("党内机密标题", scope="internal", attachments=["a/名单.pdf"]), "a/名单.pdf": b"%PDF"})
+    result = run_paths(paths)
+    secret = next(i for i in result.items if i.id == "secret")
+    markers = leaks.forbidden(result.items, Audience.PUBLIC, result.day, allowed_text="")
+    for leaked in ("<p>党内机密标题</p>", '<a href="../items/secret.html">', "files/a/名单.pdf", "名单.pdf"):
+        problems = leaks.scan([("index.html", leaked.encode())], markers, "公开网站")
+        assert problems and problems[0].path == secret.source, leaked
+    assert leaks.scan([("index.html", b"<p>nothing here</p>")], markers, "公开网站") == []
+
+
+def test_scan_stops_the_build_before_anything_is_written(tmp_path, monkeypatch):
+    """The scan is the safety net under the visibility rule: simulate a bug that hands the public the members'
+    view, and the build must fail with the leak named, leaving the previous output as it was."""
+    from gongkai import pipeline
+    from gongkai.cli import main
+    from tests.scratch import tree
+
+    paths = make_site(tmp_path, {"secret.md": item("党内机密标题", scope="internal"), "open.md": item("公开事项")})
+    args = ["build", "--content", str(paths.content), "--config", str(paths.config), "--templates", str(paths.templates)]
+    args += ["--output", str(paths.output), "--date", "2026-11-20"]
+    assert main(args) == 0
+    before = tree(paths.output)
+    honest_view = pipeline.view
+    monkeypatch.setattr(pipeline, "view", lambda items, audience, day: honest_view(items, Audience.INTERNAL, day))
+    with pytest.raises(Problems, match="泄露检查未通过：公开网站的 public/.* 等 4 个文件 含有不应出现的网页路径“items/secret.html”"):
+        run_paths(paths)
+    assert main(args) == 1
+    assert tree(paths.output) == before
+
+
+def test_a_public_title_equal_to_an_internal_one_is_not_a_false_alarm(tmp_path):
+    paths = make_site(tmp_path, {"a.md": item("党费收缴情况", scope="internal"), "b.md": item("党费收缴情况")})
+    result = run_paths(paths)
+    assert len(result.views[Audience.PUBLIC].current) == 1
+
+
+def run_paths(paths):
+    from gongkai.reading import read_snapshot
+
+    return run(read_snapshot(paths.content, paths.config, paths.templates), date(2026, 11, 20))
