@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -29,7 +28,11 @@ def built(tmp_path):
 
 
 CASES = {
-    "yaml syntax": ("---\ntitle: 标题\ncategory: [notice\nscope: public\n---\n", 4, "YAML 格式错误：expected ',' or ']', but got ':'（与第 3 行有关）"),
+    "yaml syntax": (
+        "---\ntitle: 标题\ncategory: [notice\nscope: public\n---\n",
+        4,
+        "YAML 格式错误：expected ',' or ']', but got ':'（与第 3 行有关）",
+    ),
     "no closing": ("---\ntitle: 标题\ncategory: notice\n", 1, "没有结束"),
     "no opening": ("title: 标题\n", 1, "第一行应是 ---"),
     "not a mapping": ("---\n- title\n- category\n---\n正文\n", 2, "应是“键: 值”的形式"),
@@ -142,7 +145,10 @@ def test_refuses_to_replace_a_folder_it_did_not_make(tmp_path, capsys):
 
 def test_refuses_output_inside_content(tmp_path, capsys):
     paths = make_site(tmp_path, GOOD)
-    assert main(["build", "--content", str(paths.content), "--config", str(paths.config), "--output", str(paths.content / "out")]) == 2
+    assert (
+        main(["build", "--content", str(paths.content), "--config", str(paths.config), "--output", str(paths.content / "out")])
+        == 2
+    )
     assert "不能放在 content/ 里面" in capsys.readouterr().err
 
 

@@ -81,7 +81,9 @@ def test_public_json_index_lists_exactly_the_current_public_items(corpus, day):
 
 
 def test_scan_catches_a_leaked_title_path_and_attachment(tmp_path):
-    paths = make_site(tmp_path, {"secret.md": item("党内机密标题", scope="internal", attachments=["a/名单.pdf"]), "a/名单.pdf": b"%PDF"})
+    paths = make_site(
+        tmp_path, {"secret.md": item("党内机密标题", scope="internal", attachments=["a/名单.pdf"]), "a/名单.pdf": b"%PDF"}
+    )
     result = run_paths(paths)
     secret = next(i for i in result.items if i.id == "secret")
     markers = leaks.forbidden(result.items, Audience.PUBLIC, result.day, allowed_text="")
@@ -105,7 +107,9 @@ def test_scan_stops_the_build_before_anything_is_written(tmp_path, monkeypatch):
     before = tree(paths.output)
     honest_view = pipeline.view
     monkeypatch.setattr(pipeline, "view", lambda items, audience, day: honest_view(items, Audience.INTERNAL, day))
-    with pytest.raises(Problems, match="泄露检查未通过：公开网站的 public/.* 等 4 个文件 含有不应出现的网页路径“items/secret.html”"):
+    with pytest.raises(
+        Problems, match=r"泄露检查未通过：公开网站的 public/.* 等 4 个文件 含有不应出现的网页路径“items/secret.html”"
+    ):
         run_paths(paths)
     assert main(args) == 1
     assert tree(paths.output) == before

@@ -42,7 +42,16 @@ def test_all_config_errors_at_once():
     with pytest.raises(Problems) as failure:
         parse(broken)
     messages = "\n".join(p.message for p in failure.value.problems)
-    for expected in ("未知的时区", "http://", "monthly_quota", "只能由字母", "“kind”不能是“weekly”", "部门“财务”", "缺少“name”", "未知的键“deploy”"):
+    for expected in (
+        "未知的时区",
+        "http://",
+        "monthly_quota",
+        "只能由字母",
+        "“kind”不能是“weekly”",
+        "部门“财务”",
+        "缺少“name”",
+        "未知的键“deploy”",
+    ):
         assert expected in messages
 
 

@@ -9,7 +9,7 @@ def test_bom_and_crlf_are_normalised():
 
 def test_gbk_is_recognised_and_line_given():
     problems = []
-    data = "---\ntitle: ok\n".encode() + "标题: 党费\n".encode("gbk")
+    data = b"---\ntitle: ok\n" + "标题: 党费\n".encode("gbk")
     assert decode(data, "a.md", problems) is None
     assert problems[0].line == 3
     assert "GBK" in problems[0].message

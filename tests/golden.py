@@ -1,0 +1,49 @@
+"""Regenerates the sample site's golden output: `make golden` (python -m tests.golden). Review the diff, then commit.
+
+Text files are kept whole, so a diff shows exactly what changed; binary attachments only as SHA-256 lines."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import date
+from pathlib import Path
+
+from gongkai.pipeline import run
+from gongkai.reading import read_snapshot
+from tests.scratch import REPO, SAMPLE_DATE
+
+GOLDEN = REPO / "tests" / "golden" / "sample"
+TEXT_SUFFIXES = (".html", ".json", ".css", ".svg", ".csv")
+MANIFEST = "binary-files.sha256"
+
+
+def sample_outputs() -> dict[str, bytes]:
+    snapshot = read_snapshot(REPO / "content", REPO / "site_config.yaml", REPO / "templates")
+    return dict(run(snapshot, date.fromisoformat(SAMPLE_DATE)).outputs)
+
+
+def golden_form(outputs: dict[str, bytes]) -> dict[str, bytes]:
+    """What the golden folder holds for these outputs: text files as they are, binaries as one manifest."""
+    form = {path: data for path, data in outputs.items() if path.endswith(TEXT_SUFFIXES)}
+    hashes = [f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(outputs.items()) if path not in form]
+    form[MANIFEST] = "".join(hashes).encode("utf-8")
+    return form
+
+
+def main() -> None:
+    if GOLDEN.exists():
+        shutil.rmtree(GOLDEN)
+    for path, data in golden_form(sample_outputs()).items():
+        target = GOLDEN / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    print(f"golden output regenerated in {GOLDEN.relative_to(REPO)} for {SAMPLE_DATE}")
+
+
+def read_golden(root: Path = GOLDEN) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+import stat
+
+import pytest
+
+from gongkai.writing import MARKER, OutputRefused, write_tree
+from tests.scratch import tree
+
+
+def test_writes_tree_with_marker_readable_by_a_web_server(tmp_path):
+    output = tmp_path / "out"
+    write_tree(output, [("public/index.html", b"a"), ("public/items/x.html", b"b")])
+    assert tree(output) == {MARKER: (output / MARKER).read_bytes(), "public/index.html": b"a", "public/items/x.html": b"b"}
+    assert stat.S_IMODE(output.stat().st_mode) == 0o755
+
+
+def test_replaces_whole_tree_so_stale_files_disappear(tmp_path):
+    output = tmp_path / "out"
+    write_tree(output, [("old.html", b"old")])
+    write_tree(output, [("new.html", b"new")])
+    assert set(tree(output)) == {MARKER, "new.html"}
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # nothing left beside it
+
+
+def test_failure_midway_leaves_previous_output_untouched(tmp_path):
+    output = tmp_path / "out"
+    write_tree(output, [("index.html", b"good")])
+    before = tree(output)
+
+    def files():
+        yield "index.html", b"half"
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_tree(output, files())
+    assert tree(output) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+@pytest.mark.parametrize("bad", ["../escape.html", "/etc/x", "a/../../b"])
+def test_never_writes_outside(tmp_path, bad):
+    with pytest.raises(ValueError):
+        write_tree(tmp_path / "out", [(bad, b"x")])
+    assert not (tmp_path / "escape.html").exists()
+
+
+def test_refuses_foreign_folder_and_file(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_bytes(b"precious")
+    with pytest.raises(OutputRefused):
+        write_tree(tmp_path / "mine", [("a", b"b")])
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputRefused):
+        write_tree(tmp_path / "file", [("a", b"b")])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_tree(empty, [("a", b"b")])  # an empty folder is fine to fill
+    assert (empty / "a").read_bytes() == b"b"
