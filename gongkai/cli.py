@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from gongkai.model import Audience
-from gongkai.pipeline import Paths, Result, build, check
+from gongkai.pipeline import Options, Paths, Result, build, check
 from gongkai.problems import Problem, Problems
 from gongkai.writing import OutputRefused
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
-DESCRIPTION = """Gongkai（公开）：把 content/ 中的党务公开事项生成为党内网站和公开网站。
+DESCRIPTION = """Gongkai（公开）：把 content/ 中的党务公开事项生成为党内网站、公开网站和公开栏海报（PDF）。
 
 退出码：0 成功；1 内容或配置有错误（逐条列出“文件:行号: 说明”）；2 命令用法错误。"""
 
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     commands.required = True
     for name, help_text in (
-        ("build", "检查全部事项并生成网站到 output/（失败时保留原来的 output/ 不变）"),
+        ("build", "检查全部事项并生成网站和海报到 output/（失败时保留原来的 output/ 不变）"),
         ("check", "只检查内容和配置，不生成任何文件"),
     ):
         command = commands.add_parser(name, help=help_text, description=help_text)
@@ -57,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
             metavar="YYYY-MM-DD",
             help="按这一天生成（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同",
         )
+        command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
         command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
     return main
 
@@ -68,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"命令用法错误：输出文件夹 {paths.output} 不能放在 content/ 里面。", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = build(paths, args.date) if args.command == "build" else check(paths, args.date)
+        options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
+        result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
         _report_errors(failure.problems, args.command, paths.output)
         return EXIT_CONTENT
@@ -78,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         print(summary(result, args.command, paths.output))
     return EXIT_OK
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -99,6 +105,8 @@ def summary(result: Result, command: str, output: Path) -> str:
     lines.append(f"  公开网站 public/：  正在公开 {len(public.current)} 项")
     files = Counter(path.split("/", 1)[0] for path, _ in result.outputs)
     lines.append(f"  文件：internal {files['internal']} 个，public {files['public']} 个")
+    for board, seen in result.posters.items():
+        lines.append(f"  海报 posters/{board}.pdf：{len(seen.current)} 项（{seen.audience.label}）")
     lines.append("")
     lines.append("  按类别（党内 / 公开）：")
     inside = Counter(s.item.category for s in internal.current)

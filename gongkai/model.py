@@ -80,12 +80,33 @@ class CatalogEntry:
         return EVERY_LABELS.get(self.every or "", "随时")
 
 
+PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
+
+
+@dataclass(frozen=True)
+class Board:
+    """One physical 党务公开栏: a PDF of A3 (or A4, A2) sheets showing what its audience sees."""
+
+    key: str
+    title: str
+    audience: Audience
+    paper: str = "A3"
+    orientation: str = "portrait"
+    categories: tuple[str, ...] = ()  # empty: every category
+
+    @property
+    def size_mm(self) -> tuple[int, int]:
+        width, height = PAPER_MM[self.paper]
+        return (height, width) if self.orientation == "landscape" else (width, height)
+
+
 @dataclass(frozen=True)
 class Config:
     site: Site
     departments: tuple[Department, ...]
     catalog: tuple[CatalogEntry, ...]
     path: str = "site_config.yaml"
+    boards: tuple[Board, ...] = ()
 
     def entry(self, key: str) -> CatalogEntry:
         return next(e for e in self.catalog if e.key == key)

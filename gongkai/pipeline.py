@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,11 +14,14 @@ from gongkai.model import Audience, Config, Item
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
 from gongkai.problems import Problem, Problems
-from gongkai.reading import Snapshot, read_snapshot
+from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
+from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.site import render_site
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
 from gongkai.writing import write_tree
+
+Outputs = list[tuple[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -28,45 +33,66 @@ class Paths:
 
 
 @dataclass(frozen=True)
+class Options:
+    day: date | None = None  # None: today in the site's time zone
+    posters: bool = True
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     config: Config
     day: date
     items: tuple[Item, ...]
     views: dict[Audience, View]
-    outputs: list[tuple[str, bytes]]  # paths relative to the output folder
+    outputs: Outputs  # paths relative to the output folder
     warnings: tuple[Problem, ...]
+    posters: dict[str, View] = field(default_factory=dict)  # board key -> what it shows
 
 
-def build(paths: Paths, day: date | None = None) -> Result:
-    """The build: everything below is pure except reading the snapshot here and writing the tree at the end."""
-    result = run(read_snapshot(paths.content, paths.config, paths.templates), day)
+def build(paths: Paths, options: Options = Options()) -> Result:
+    """The build: everything below is pure except reading here and writing the tree at the end."""
+    result = check(paths, options)
     write_tree(paths.output, result.outputs)
     return result
 
 
-def check(paths: Paths, day: date | None = None) -> Result:
+def check(paths: Paths, options: Options = Options()) -> Result:
     """The build without the writer: every error a build would meet, and nothing on disk changes."""
-    return run(read_snapshot(paths.content, paths.config, paths.templates), day)
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    cache = read_poster_cache(paths.output) if options.posters else {}
+    return run(snapshot, options, cache, font_fingerprint() if options.posters else "")
 
 
-def run(snapshot: Snapshot, day: date | None = None) -> Result:
+def run(
+    snapshot: Snapshot, options: Options = Options(), cache: Mapping[str, tuple[str, bytes]] | None = None, fonts: str = ""
+) -> Result:
     config = parse_config(snapshot.config, snapshot.config_path)
     parsed = parse_items(snapshot, config)
     if parsed.errors:
         raise Problems(parsed.errors)
     items = settle_windows(parsed.items)
-    day = day or datetime.now(ZoneInfo(config.site.timezone)).date()
+    day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     views = {audience: view(items, audience, day) for audience in Audience}
-    outputs: list[tuple[str, bytes]] = []
+    outputs: Outputs = []
     for audience, seen in views.items():
         site = render_site(seen, config, snapshot.templates, snapshot.content, snapshot.templates_root)
         outputs.extend((f"{audience.value}/{path}", data) for path, data in site)
+    sources = poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts) if options.posters else []
+    # Scan before any PDF is made: the posters' HTML holds all their text.
     public = [(path, data) for path, data in outputs if path.startswith("public/")]
+    public += [(s.path, s.html.encode()) for s in sources if s.board.audience is Audience.PUBLIC]
     markers = leaks.forbidden(items, Audience.PUBLIC, day, _public_text(snapshot, views[Audience.PUBLIC]))
-    problems = leaks.scan(public, markers, "公开网站")
-    if problems:
+    if problems := leaks.scan(public, markers, "公开输出"):
         raise Problems(problems)
-    return Result(config, day, items, views, outputs, parsed.warnings)
+    posters, errors, warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
+    if errors:
+        raise Problems(errors)
+    if sources:
+        keys = {s.board.key: s.key for s in sources}
+        outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
+    boards = {s.board.key: s.view for s in sources}
+    return Result(config, day, items, views, sorted(outputs), (*parsed.warnings, *warnings), boards)
 
 
 def _public_text(snapshot: Snapshot, public: View) -> str:

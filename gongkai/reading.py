@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,3 +77,31 @@ def _read_tree(root: Path, problems: list[Problem]) -> dict[str, bytes]:
             except OSError as error:
                 problems.append(Problem(f"{root}/{rel}", 1, f"无法读取：{error.strerror}"))
     return files
+
+
+POSTER_KEYS = ".cache/posters.json"
+
+
+def read_poster_cache(output: Path) -> dict[str, tuple[str, bytes]]:
+    """The previous build's posters with their keys: a board whose key is unchanged is not rendered again."""
+    try:
+        keys = json.loads((output / POSTER_KEYS).read_text("utf-8"))
+        return {board: (key, (output / "posters" / f"{board}.pdf").read_bytes()) for board, key in keys.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}  # no usable cache: render everything
+
+
+def font_fingerprint() -> str:
+    """Which font files fontconfig offers, with sizes and times: a changed or added font invalidates posters."""
+    try:
+        listing = subprocess.run(["fc-list", "--format", "%{file}\n"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    entries = []
+    for name in sorted(set(listing.split("\n")) - {""}):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        entries.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()

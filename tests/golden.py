@@ -9,18 +9,19 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from gongkai.pipeline import run
+from gongkai.pipeline import Options, run
 from gongkai.reading import read_snapshot
 from tests.scratch import REPO, SAMPLE_DATE
 
 GOLDEN = REPO / "tests" / "golden" / "sample"
 TEXT_SUFFIXES = (".html", ".json", ".css", ".svg", ".csv")
 MANIFEST = "binary-files.sha256"
+POSTER_GOLDEN = REPO / "tests" / "golden" / "poster-lobby-page1.png"
 
 
 def sample_outputs() -> dict[str, bytes]:
     snapshot = read_snapshot(REPO / "content", REPO / "site_config.yaml", REPO / "templates")
-    return dict(run(snapshot, date.fromisoformat(SAMPLE_DATE)).outputs)
+    return dict(run(snapshot, Options(day=date.fromisoformat(SAMPLE_DATE), posters=False)).outputs)
 
 
 def golden_form(outputs: dict[str, bytes]) -> dict[str, bytes]:
@@ -31,7 +32,25 @@ def golden_form(outputs: dict[str, bytes]) -> dict[str, bytes]:
     return form
 
 
+def poster_page_image(scratch: Path):
+    """Page 1 of the sample's public board at 20 dpi, in grey: enough to see layout changes, not font hinting."""
+    import subprocess
+
+    from PIL import Image
+
+    snapshot = read_snapshot(REPO / "content", REPO / "site_config.yaml", REPO / "templates")
+    outputs = dict(run(snapshot, Options(day=date.fromisoformat(SAMPLE_DATE))).outputs)
+    (scratch / "lobby.pdf").write_bytes(outputs["posters/lobby.pdf"])
+    command = ["pdftoppm", "-r", "20", "-gray", "-png", "-f", "1", "-l", "1", "-singlefile"]
+    subprocess.run([*command, str(scratch / "lobby.pdf"), str(scratch / "page")], check=True)
+    return Image.open(scratch / "page.png").convert("L")
+
+
 def main() -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        poster_page_image(Path(scratch)).save(POSTER_GOLDEN)
     if GOLDEN.exists():
         shutil.rmtree(GOLDEN)
     for path, data in golden_form(sample_outputs()).items():

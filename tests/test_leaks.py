@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gongkai import leaks
 from gongkai.model import Audience
-from gongkai.pipeline import run
+from gongkai.pipeline import Options, run
 from gongkai.problems import Problems
 from tests.scratch import item, make_site
 from tests.strategies import BASE, DEFAULT_DAYS, Spec, corpora, snapshot
@@ -53,7 +53,7 @@ def blob(outputs, prefix: str) -> bytes:
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
 def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
-    result = run(snapshot(corpus), day)
+    result = run(snapshot(corpus), Options(day=day, posters=False))
     public, internal = blob(result.outputs, "public/"), blob(result.outputs, "internal/")
     for spec in corpus:
         token = spec.token.encode()
@@ -74,7 +74,7 @@ def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
 def test_public_json_index_lists_exactly_the_current_public_items(corpus, day):
-    result = run(snapshot(corpus), day)
+    result = run(snapshot(corpus), Options(day=day, posters=False))
     index = dict(result.outputs)["public/items.json"].decode()
     for spec in corpus:
         assert (spec.token in index) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
@@ -88,9 +88,9 @@ def test_scan_catches_a_leaked_title_path_and_attachment(tmp_path):
     secret = next(i for i in result.items if i.id == "secret")
     markers = leaks.forbidden(result.items, Audience.PUBLIC, result.day, allowed_text="")
     for leaked in ("<p>党内机密标题</p>", '<a href="../items/secret.html">', "files/a/名单.pdf", "名单.pdf"):
-        problems = leaks.scan([("index.html", leaked.encode())], markers, "公开网站")
+        problems = leaks.scan([("index.html", leaked.encode())], markers, "公开输出")
         assert problems and problems[0].path == secret.source, leaked
-    assert leaks.scan([("index.html", b"<p>nothing here</p>")], markers, "公开网站") == []
+    assert leaks.scan([("index.html", b"<p>nothing here</p>")], markers, "公开输出") == []
 
 
 def test_scan_stops_the_build_before_anything_is_written(tmp_path, monkeypatch):
@@ -108,7 +108,7 @@ def test_scan_stops_the_build_before_anything_is_written(tmp_path, monkeypatch):
     honest_view = pipeline.view
     monkeypatch.setattr(pipeline, "view", lambda items, audience, day: honest_view(items, Audience.INTERNAL, day))
     with pytest.raises(
-        Problems, match=r"泄露检查未通过：公开网站的 public/.* 等 4 个文件 含有不应出现的网页路径“items/secret.html”"
+        Problems, match=r"泄露检查未通过：公开输出的 public/.* 等 4 个文件 含有不应出现的网页路径“items/secret.html”"
     ):
         run_paths(paths)
     assert main(args) == 1
@@ -124,4 +124,4 @@ def test_a_public_title_equal_to_an_internal_one_is_not_a_false_alarm(tmp_path):
 def run_paths(paths):
     from gongkai.reading import read_snapshot
 
-    return run(read_snapshot(paths.content, paths.config, paths.templates), date(2026, 11, 20))
+    return run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=date(2026, 11, 20), posters=False))

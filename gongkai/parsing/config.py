@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gongkai.model import EVERY_LABELS, CatalogEntry, Config, Department, Feedback, Kind, Site
+from gongkai.model import EVERY_LABELS, Audience, Board, CatalogEntry, Config, Department, Feedback, Kind, Site
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.text import decode
 from gongkai.problems import Problem, Problems
@@ -15,6 +16,10 @@ SITE_KEYS = ("name", "title", "issuer", "timezone", "internal_url", "public_url"
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
 ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
+BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
+AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
+PAPERS = {"A4": "A4", "A3": "A3", "A2": "A2", "a4": "A4", "a3": "A3", "a2": "A2"}
+ORIENTATIONS = {"portrait": "portrait", "landscape": "landscape", "纵向": "portrait", "横向": "landscape"}
 KINDS = {
     "fixed": "fixed",
     "periodic": "periodic",
@@ -40,9 +45,45 @@ def parse_config(data: bytes, path: str) -> Config:
     site = _site(fields)
     departments = _departments(fields)
     catalog = _catalog(fields, {d.name for d in departments})
+    boards = _boards(fields, {e.key for e in catalog})
     if problems or site is None:
         raise Problems(problems)
-    return Config(site=site, departments=departments, catalog=catalog, path=path)
+    return Config(site=site, departments=departments, catalog=catalog, path=path, boards=boards)
+
+
+def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
+    section = fields.sub("boards")
+    if section is None:
+        return ()
+    boards = []
+    for key in section.nodes:
+        if not _KEY.fullmatch(key):
+            section.error(section.line_of(key), f"公开栏键“{key}”只能由字母、数字、汉字、_ 和 - 组成（它会成为 PDF 文件名）。")
+            continue
+        board = section.sub(key)
+        if board is None:
+            section.error(section.line_of(key), f"公开栏“{key}”下面要写 title、audience 等设置。")
+            continue
+        board.check_keys(BOARD_KEYS, where=f"（公开栏“{key}”）")
+        chosen = []
+        for category, line in board.text_list("categories"):
+            if category in categories:
+                chosen.append(category)
+            else:
+                guess = next(iter(difflib.get_close_matches(category, sorted(categories), n=1)), None)
+                hint = f"您是不是想写“{guess}”？" if guess else "请写 catalog 中的键。"
+                board.error(line, f"公开栏“{key}”的 categories 里有未知类别“{category}”。{hint}")
+        boards.append(
+            Board(
+                key=key,
+                title=board.text("title", required=True),
+                audience=Audience(board.choice("audience", AUDIENCES) or "public"),
+                paper=board.choice("paper", PAPERS) or "A3",
+                orientation=board.choice("orientation", ORIENTATIONS) or "portrait",
+                categories=tuple(chosen),
+            )
+        )
+    return tuple(boards)
 
 
 def _site(fields: Fields) -> Site | None:

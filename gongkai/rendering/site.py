@@ -44,7 +44,7 @@ def render_site(view: View, config: Config, templates: Mapping[str, str], files:
         return path, html.encode("utf-8")
 
     outputs = [(stylesheet, css)]
-    outputs.append(page("index.html", "home.html", sections=_sections(view, config), count=len(view.current)))
+    outputs.append(page("index.html", "home.html", sections=sections(view, config), count=len(view.current)))
     for entry in config.catalog:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
     for shown in view.everything:
@@ -68,7 +68,8 @@ def render_site(view: View, config: Config, templates: Mapping[str, str], files:
     return _unique(outputs)
 
 
-def _sections(view: View, config: Config) -> tuple[Section, ...]:
+def sections(view: View, config: Config) -> tuple[Section, ...]:
+    """Catalogue groups in config order, each with its categories that have current items."""
     sections = []
     for group in config.groups:
         categories = tuple(

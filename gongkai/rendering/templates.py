@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup
 
 from gongkai.problems import Problem, Problems
 
@@ -23,6 +24,7 @@ def environment(templates: Mapping[str, str], root: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["templates_root"] = root
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -55,3 +57,10 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
 
 def fingerprint(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:10]
+
+
+def css_string(value: str) -> Markup:
+    """Text for a CSS string in double quotes inside <style> (poster headers and footers), where HTML escapes
+    do not apply: quotes and backslashes are CSS-escaped, and < > so that no `</style>` can end the sheet."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return Markup(escaped.replace("<", "\\3c ").replace(">", "\\3e "))

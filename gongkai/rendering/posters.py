@@ -1,0 +1,172 @@
+"""Turns what each wall board's audience sees into a print-ready PDF poster, rendered with WeasyPrint."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+import segno
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from gongkai.model import Audience, Board, Config
+from gongkai.problems import Problem
+from gongkai.rendering.site import sections
+from gongkai.rendering.templates import environment, render
+from gongkai.visibility import View
+
+# Resources of a poster resolve against this made-up origin, and only files inside content/ are served
+# from it: a poster can never make a request to the network.
+CONTENT_ORIGIN = "https://content.gongkai.invalid/"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PosterSource:
+    board: Board
+    view: View
+    html: str
+    key: str  # hash of everything the PDF depends on: the HTML (items, config, templates), fonts, WeasyPrint
+
+    @property
+    def path(self) -> str:
+        return f"posters/{self.board.key}.pdf"
+
+
+def board_view(board: Board, seen: View) -> View:
+    """Exactly what the board's audience sees on the day, limited to the board's categories."""
+    keep = set(board.categories)
+    current = tuple(s for s in seen.current if not keep or s.item.category in keep)
+    return View(seen.audience, seen.day, current, ())
+
+
+def poster_sources(
+    config: Config, views: Mapping[Audience, View], templates: Mapping[str, str], root: str, fonts: str
+) -> list[PosterSource]:
+    env = environment(templates, root)
+    css = templates["poster.css"]
+    feedback = config.site.feedback
+    channels = [
+        f"意见箱：{feedback.mailbox}" if feedback.mailbox else "",
+        f"监督电话：{feedback.phone}" if feedback.phone else "",
+    ]
+    channels.append(f"电子邮箱：{feedback.email}" if feedback.email else "")
+    sources = []
+    for board in config.boards:
+        seen = board_view(board, views[board.audience])
+        base = config.site.public_url if board.audience is Audience.PUBLIC else config.site.internal_url
+        qr = {s.item.id: _qr_svg(f"{base}/{quote(s.item.page_path)}") if base else "" for s in seen.current}
+        html = render(
+            env, "poster.html", board=board, site=config.site, day=seen.day, css=css, count=len(seen.current),
+            sections=sections(seen, config), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},
+            feedback_line="　".join(c for c in channels if c),
+        )  # fmt: skip
+        key = hashlib.sha256("\0".join((html, fonts, weasyprint.__version__)).encode()).hexdigest()
+        sources.append(PosterSource(board, seen, html, key))
+    return sources
+
+
+def render_posters(
+    sources: list[PosterSource],
+    files: Mapping[str, bytes],
+    previous: Mapping[str, tuple[str, bytes]],
+    progress: Progress | None = None,
+) -> tuple[list[tuple[str, bytes]], list[Problem], list[Problem]]:
+    """PDFs for every board, reusing the previous build's PDF when its key is unchanged.
+    Returns (outputs, errors, warnings)."""
+    fonts = FontConfiguration()  # one per run: font loading is the expensive part of WeasyPrint
+    outputs, errors, warnings = [], [], []
+    for source in sources:
+        cached = previous.get(source.board.key)
+        if cached and cached[0] == source.key:
+            outputs.append((source.path, cached[1]))
+            continue
+        started = time.monotonic()
+        with _weasyprint_messages() as messages:
+            document = weasyprint.HTML(string=source.html, base_url=CONTENT_ORIGIN, url_fetcher=_ContentFetcher(files))
+            document = document.render(font_config=fonts)
+            pdf = document.write_pdf()
+        errors.extend(_missing_glyphs(source, messages))
+        warnings.extend(
+            Problem(f"posters/{source.board.key}.pdf", 1, f"排版提示：{m}") for m in messages if not m.startswith(".notdef")
+        )
+        outputs.append((source.path, pdf))
+        elapsed = time.monotonic() - started
+        if progress and elapsed > 1:
+            progress(f"海报 {source.path}：{len(document.pages)} 页，用时 {elapsed:.1f} 秒")
+    return outputs, errors, warnings
+
+
+def _qr_svg(url: str) -> str:
+    # Error level M and the standard 4-module quiet zone: reliable from a printed, pinned, slightly worn sheet.
+    return segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#000", light="#fff")
+
+
+class _ContentFetcher(URLFetcher):
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        super().__init__()
+        self._files = files
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        prefix = CONTENT_ORIGIN + "files/"
+        if url.startswith(prefix) and (path := unquote(url[len(prefix) :])) in self._files:
+            kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=self._files[path], headers={"Content-Type": kind})
+        raise ValueError(f"海报只能使用 content/ 中的文件，不能加载 {url}")
+
+
+@contextmanager
+def _weasyprint_messages() -> Iterator[list[str]]:
+    """WeasyPrint only logs problems (a missing glyph is a warning); collect them so the build can act."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("weasyprint")
+    handler, propagate = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _missing_glyphs(source: PosterSource, messages: list[str]) -> list[Problem]:
+    """Tofu on a printed notice is an error: name the item (or the config) and the character."""
+    problems = []
+    for message in messages:
+        if not message.startswith(".notdef") or "(U+" not in message:
+            continue
+        codepoint = int(message.rsplit("(U+", 1)[1].rstrip(")"), 16)
+        char = chr(codepoint)
+        text = f"字符“{char}”（U+{codepoint:04X}）在海报字体中没有，印出来会是方框。请换成常用字，或删去。"
+        culprits = [
+            s.item
+            for s in source.view.current
+            if any(
+                char in t
+                for t in (
+                    s.item.title,
+                    s.item.body_html,
+                    s.item.summary,
+                    s.item.withdrawn_reason,
+                    s.item.issuer,
+                    s.item.doc_number,
+                )
+            )
+        ]
+        problems.extend(Problem(i.source, i.line, f"{text}（公开栏“{source.board.title}”）") for i in culprits)
+        if not culprits:
+            problems.append(Problem("site_config.yaml", 1, text))
+    return problems
