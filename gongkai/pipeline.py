@@ -81,7 +81,7 @@ def run(
     sources = poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts) if options.posters else []
     # Scan before any PDF is made: the posters' HTML holds all their text.
     public = [(path, data) for path, data in outputs if path.startswith("public/")]
-    public += [(s.path, s.html.encode()) for s in sources if s.board.audience is Audience.PUBLIC]
+    public += [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC]
     markers = leaks.forbidden(items, Audience.PUBLIC, day, _public_text(snapshot, views[Audience.PUBLIC]))
     if problems := leaks.scan(public, markers, "公开输出"):
         raise Problems(problems)

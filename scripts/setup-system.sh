@@ -9,6 +9,7 @@ packages=(
   libpango-1.0-0        # WeasyPrint lays out the posters with Pango
   libpangoft2-1.0-0
   fonts-noto-cjk        # real Chinese type in the posters, embedded and subset
+  fontconfig            # fc-list: a changed font invalidates the poster cache
   libharfbuzz-subset0   # without it WeasyPrint subsets CJK fonts ~30x slower, silently
 )
 if [[ "${1:-}" == "--test" ]]; then
