@@ -101,12 +101,24 @@ class Board:
 
 
 @dataclass(frozen=True)
+class Kiosk:
+    """The lobby's electronic screen (电子屏): one self-running full-screen page."""
+
+    title: str = "党务公开"
+    audience: Audience = Audience.PUBLIC
+    seconds_per_item: int = 15
+    categories: tuple[str, ...] = ()  # empty: every category
+    orientation: str = "auto"  # auto | landscape | portrait
+
+
+@dataclass(frozen=True)
 class Config:
     site: Site
     departments: tuple[Department, ...]
     catalog: tuple[CatalogEntry, ...]
     path: str = "site_config.yaml"
     boards: tuple[Board, ...] = ()
+    kiosk: Kiosk = field(default_factory=Kiosk)
 
     def entry(self, key: str) -> CatalogEntry:
         return next(e for e in self.catalog if e.key == key)

@@ -15,6 +15,7 @@ from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
+from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.site import render_site
 from gongkai.visibility import View, view
@@ -78,9 +79,12 @@ def run(
     for audience, seen in views.items():
         site = render_site(seen, config, snapshot.templates, snapshot.content, snapshot.templates_root)
         outputs.extend((f"{audience.value}/{path}", data) for path, data in site)
+    kiosk_audience = config.kiosk.audience
+    outputs += render_kiosk(config, views[kiosk_audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
     sources = poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts) if options.posters else []
     # Scan before any PDF is made: the posters' HTML holds all their text.
-    public = [(path, data) for path, data in outputs if path.startswith("public/")]
+    public_roots = ("public/", "kiosk/") if kiosk_audience is Audience.PUBLIC else ("public/",)
+    public = [(path, data) for path, data in outputs if path.startswith(public_roots)]
     public += [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC]
     markers = leaks.forbidden(items, Audience.PUBLIC, day, _public_text(snapshot, views[Audience.PUBLIC]))
     if problems := leaks.scan(public, markers, "公开输出"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from gongkai.model import Audience, Item, Status
 
@@ -68,3 +68,16 @@ def _display_order(shown: Shown) -> tuple:
 def _archive_order(shown: Shown) -> tuple:
     item = shown.item
     return (-(item.valid_until or item.valid_from).toordinal(), item.id)
+
+
+def next_change(items: tuple[Item, ...], audience: Audience, day: date) -> date | None:
+    """The first day after `day` on which what `audience` sees changes: an item starts, goes public or ends.
+    An item's exposure only changes on its own boundaries, so each item is checked at those alone."""
+    changes = []
+    for item in items:
+        boundaries = {item.valid_from, item.public_from or item.valid_from}
+        if item.valid_until is not None:
+            boundaries.add(item.valid_until + timedelta(days=1))
+        now = exposure(item, audience, day)
+        changes += [d for d in sorted(boundaries) if d > day and exposure(item, audience, d) != now][:1]
+    return min(changes, default=None)

@@ -6,7 +6,7 @@ import difflib
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gongkai.model import EVERY_LABELS, Audience, Board, CatalogEntry, Config, Department, Feedback, Kind, Site
+from gongkai.model import EVERY_LABELS, Audience, Board, CatalogEntry, Config, Department, Feedback, Kind, Kiosk, Site
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.text import decode
 from gongkai.problems import Problem, Problems
@@ -17,6 +17,7 @@ FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
 ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
 BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
+KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation")
 AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
 PAPERS = {"A4": "A4", "A3": "A3", "A2": "A2", "a4": "A4", "a3": "A3", "a2": "A2"}
 ORIENTATIONS = {"portrait": "portrait", "landscape": "landscape", "纵向": "portrait", "横向": "landscape"}
@@ -46,9 +47,37 @@ def parse_config(data: bytes, path: str) -> Config:
     departments = _departments(fields)
     catalog = _catalog(fields, {d.name for d in departments})
     boards = _boards(fields, {e.key for e in catalog})
+    kiosk = _kiosk(fields, {e.key for e in catalog})
     if problems or site is None:
         raise Problems(problems)
-    return Config(site=site, departments=departments, catalog=catalog, path=path, boards=boards)
+    return Config(site=site, departments=departments, catalog=catalog, path=path, boards=boards, kiosk=kiosk)
+
+
+def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
+    section = fields.sub("kiosk")
+    if section is None:
+        return Kiosk()
+    section.check_keys(KIOSK_KEYS, where="（kiosk 部分）")
+    seconds = section.integer("seconds_per_item", minimum=3)
+    return Kiosk(
+        title=section.text("title") or Kiosk.title,
+        audience=Audience(section.choice("audience", AUDIENCES) or "public"),
+        seconds_per_item=seconds or Kiosk.seconds_per_item,
+        categories=_categories(section, categories, "电子屏"),
+        orientation=section.choice("orientation", {"auto": "auto", **ORIENTATIONS}) or "auto",
+    )
+
+
+def _categories(section: Fields, categories: set[str], what: str) -> tuple[str, ...]:
+    chosen = []
+    for category, line in section.text_list("categories"):
+        if category in categories:
+            chosen.append(category)
+        else:
+            guess = next(iter(difflib.get_close_matches(category, sorted(categories), n=1)), None)
+            hint = f"您是不是想写“{guess}”？" if guess else "请写 catalog 中的键。"
+            section.error(line, f"{what}的 categories 里有未知类别“{category}”。{hint}")
+    return tuple(chosen)
 
 
 def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
@@ -65,14 +94,6 @@ def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
             section.error(section.line_of(key), f"公开栏“{key}”下面要写 title、audience 等设置。")
             continue
         board.check_keys(BOARD_KEYS, where=f"（公开栏“{key}”）")
-        chosen = []
-        for category, line in board.text_list("categories"):
-            if category in categories:
-                chosen.append(category)
-            else:
-                guess = next(iter(difflib.get_close_matches(category, sorted(categories), n=1)), None)
-                hint = f"您是不是想写“{guess}”？" if guess else "请写 catalog 中的键。"
-                board.error(line, f"公开栏“{key}”的 categories 里有未知类别“{category}”。{hint}")
         boards.append(
             Board(
                 key=key,
@@ -80,7 +101,7 @@ def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
                 audience=Audience(board.choice("audience", AUDIENCES) or "public"),
                 paper=board.choice("paper", PAPERS) or "A3",
                 orientation=board.choice("orientation", ORIENTATIONS) or "portrait",
-                categories=tuple(chosen),
+                categories=_categories(board, categories, f"公开栏“{key}”"),
             )
         )
     return tuple(boards)
