@@ -42,7 +42,7 @@ lint: setup-test
 	$(PY) -m ruff format .
 
 # Regenerates the sample site's golden output after an intended change; review the diff before committing.
-golden: setup
+golden: setup-test
 	$(PY) -m tests.golden
 
 clean:

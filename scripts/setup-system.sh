@@ -16,6 +16,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(
     poppler-utils       # pdffonts, pdftotext, pdftoppm check the posters
     zbar-tools          # zbarimg decodes the posters' QR codes
+    chromium            # the kiosk tests drive Debian's Chromium with Playwright (no browser download)
   )
   command -v java >/dev/null || packages+=(default-jre-headless)  # runs the Nu HTML Checker
   command -v npm >/dev/null || packages+=(npm)                     # installs the Nu HTML Checker

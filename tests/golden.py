@@ -17,6 +17,8 @@ GOLDEN = REPO / "tests" / "golden" / "sample"
 TEXT_SUFFIXES = (".html", ".json", ".css", ".svg", ".csv")
 MANIFEST = "binary-files.sha256"
 POSTER_GOLDEN = REPO / "tests" / "golden" / "poster-lobby-page1.png"
+KIOSK_GOLDEN = str(REPO / "tests" / "golden" / "kiosk-{name}.png")
+KIOSK_MOMENT = "2026-11-20T10:00:00+08:00"
 
 
 def sample_outputs() -> dict[str, bytes]:
@@ -46,11 +48,52 @@ def poster_page_image(scratch: Path):
     return Image.open(scratch / "page.png").convert("L")
 
 
+def kiosk_image(browser, viewport: tuple[int, int]):
+    """The sample's kiosk on its first slide at a fixed moment, in grey at a quarter of the size."""
+    import io
+    import tempfile
+
+    from PIL import Image
+
+    from gongkai.writing import write_tree
+
+    snapshot = read_snapshot(REPO / "content", REPO / "site_config.yaml", REPO / "templates")
+    outputs = run(snapshot, Options(day=date.fromisoformat(SAMPLE_DATE), posters=False)).outputs
+    with tempfile.TemporaryDirectory() as scratch:
+        write_tree(Path(scratch) / "output", [(p, d) for p, d in outputs if p.startswith("kiosk/")])
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        page = context.new_page()
+        page.clock.install(time=KIOSK_MOMENT)
+        page.clock.pause_at(KIOSK_MOMENT)
+        page.goto((Path(scratch) / "output/kiosk/index.html").as_uri())
+        page.wait_for_function("window.gongkaiKiosk && gongkaiKiosk.index === 0")
+        png = page.screenshot(animations="disabled")
+        context.close()
+    image = Image.open(io.BytesIO(png)).convert("L")
+    return image.resize((viewport[0] // 4, viewport[1] // 4), Image.Resampling.BILINEAR)
+
+
+def mean_difference(a, b) -> float:
+    from PIL import ImageChops
+
+    histogram = ImageChops.difference(a, b).histogram()
+    return sum(level * count for level, count in enumerate(histogram)) / (a.size[0] * a.size[1])
+
+
 def main() -> None:
     import tempfile
 
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
     with tempfile.TemporaryDirectory() as scratch:
         poster_page_image(Path(scratch)).save(POSTER_GOLDEN)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name, viewport in (("landscape", (1920, 1080)), ("portrait", (1080, 1920))):
+            kiosk_image(browser, viewport).save(KIOSK_GOLDEN.format(name=name))
+        browser.close()
     if GOLDEN.exists():
         shutil.rmtree(GOLDEN)
     for path, data in golden_form(sample_outputs()).items():

@@ -47,14 +47,16 @@ def expected(spec: Spec, corpus: tuple[Spec, ...], audience: Audience, day: date
     return "full" if spec.status == "published" else "notice"
 
 
-def blob(outputs, prefix: str) -> bytes:
-    return b"\n".join(path.encode() + b"\n" + data for path, data in outputs if path.startswith(prefix))
+def blob(outputs, *prefixes: str) -> bytes:
+    return b"\n".join(path.encode() + b"\n" + data for path, data in outputs if path.startswith(prefixes))
 
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
 def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
     result = run(snapshot(corpus), Options(day=day, posters=False))
-    public, internal = blob(result.outputs, "public/"), blob(result.outputs, "internal/")
+    # The kiosk's audience is public unless configured otherwise: it is held to the public site's rule.
+    public, internal = blob(result.outputs, "public/", "kiosk/"), blob(result.outputs, "internal/")
+    kiosk = blob(result.outputs, "kiosk/")
     for spec in corpus:
         token = spec.token.encode()
         body, summary = f"正文{spec.token}BODY".encode(), f"摘要{spec.token}SUM".encode()
@@ -70,6 +72,7 @@ def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
             else:
                 assert body in tree, (audience, spec)
                 assert (attachment in tree) == spec.attached
+        assert (token in kiosk) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
 
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))

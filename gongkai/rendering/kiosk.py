@@ -32,7 +32,11 @@ def render_kiosk(
     data: dict[str, Any] = {
         "title": config.kiosk.title,
         "organisation": config.site.name,
-        "feedback": {"mailbox": config.site.feedback.mailbox, "phone": config.site.feedback.phone, "email": config.site.feedback.email},
+        "feedback": {
+            "mailbox": config.site.feedback.mailbox,
+            "phone": config.site.feedback.phone,
+            "email": config.site.feedback.email,
+        },
         "timezone": config.site.timezone,
         "built": seen.day.isoformat(),
         "next_change": nxt.isoformat() if nxt else None,

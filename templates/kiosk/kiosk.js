@@ -183,12 +183,17 @@
   }
 
   // Reload at the next window boundary, so that what a fresh build shows from then on appears on time.
+  // setTimeout cannot wait longer than 2^31-1 ms (24.8 days): longer waits are taken in steps.
   var deadlineTimer = null;
   function scheduleDeadline() {
     clearTimeout(deadlineTimer);
     if (!data.next_change) return;
-    var wait = midnight(data.next_change) - Date.now();
-    if (wait > 0) deadlineTimer = setTimeout(function () { location.reload(); }, wait + 1000);
+    var target = midnight(data.next_change) + 1000;
+    var wait = target - Date.now();
+    if (wait <= 0) return;  // already past (no new build yet): expired items drop out by themselves
+    deadlineTimer = setTimeout(function () {
+      if (Date.now() >= target) location.reload(); else scheduleDeadline();
+    }, Math.min(wait, 2000000000));
   }
 
   function poll() {
