@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -10,15 +11,26 @@ from datetime import date
 from pathlib import Path
 
 from gongkai.model import Audience
-from gongkai.pipeline import Options, Paths, Result, build, check
+from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
 from gongkai.problems import Problem, Problems
+from gongkai.reading import read_snapshot
+from gongkai.register import dump_register, parse_register, update_register
+from gongkai.rendering.records import report_csv, report_json, report_text
 from gongkai.writing import OutputRefused
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
 
-DESCRIPTION = """Gongkai（公开）：把 content/ 中的党务公开事项生成为党内网站、公开网站和公开栏海报（PDF）。
+DESCRIPTION = """Gongkai（公开）：把 content/ 中的党务公开事项生成为党内网站、公开网站、公开栏海报（PDF）和大厅电子屏页面。
 
-退出码：0 成功；1 内容或配置有错误（逐条列出“文件:行号: 说明”）；2 命令用法错误。"""
+退出码：0 成功；1 内容或配置有错误（逐条列出“文件:行号: 说明”）；2 命令用法错误；
+3（仅 report）有逾期事项。"""
+
+COMMANDS = {
+    "build": "检查全部事项并生成网站、海报和电子屏到 output/（失败时保留原来的 output/ 不变）",
+    "check": "只检查内容、配置和归档登记，不生成任何文件（提交前运行）",
+    "register": "为新事项分配索引号，写入 register.yaml（请随内容一起提交）",
+    "report": "督查情况：各类别是否按时公开、各部门本月公开数、逾期未答复的反馈和申请",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,10 +50,7 @@ def parser() -> argparse.ArgumentParser:
     main = _Parser(prog="python build.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = main.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
     commands.required = True
-    for name, help_text in (
-        ("build", "检查全部事项并生成网站和海报到 output/（失败时保留原来的 output/ 不变）"),
-        ("check", "只检查内容和配置，不生成任何文件"),
-    ):
+    for name, help_text in COMMANDS.items():
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="事项文件夹（默认 content/）")
         command.add_argument(
@@ -55,10 +64,15 @@ def parser() -> argparse.ArgumentParser:
             "--date",
             type=_date,
             metavar="YYYY-MM-DD",
-            help="按这一天生成（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同",
+            help="按这一天（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同",
         )
-        command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
-        command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
+        if name in ("build", "check"):
+            command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
+            command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
+        if name == "report":
+            command.add_argument(
+                "--format", choices=("text", "html", "csv", "json"), default="text", help="输出格式（默认 text）"
+            )
     return main
 
 
@@ -69,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"命令用法错误：输出文件夹 {paths.output} 不能放在 content/ 里面。", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "register":
+            return _register(paths)
+        if args.command == "report":
+            return _report(paths, args.date, args.format)
         options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
         result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
@@ -80,6 +98,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.quiet:
         print(summary(result, args.command, paths.output))
     return EXIT_OK
+
+
+def _register(paths: Paths) -> int:
+    """The one command that writes beside the content: register.yaml, which editors commit."""
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    config, items, _ = parse(snapshot)
+    entries = parse_register(snapshot.register, snapshot.register_path)
+    updated, changes = update_register(entries, items, config)
+    if not changes:
+        print(f"{snapshot.register_path} 已是最新，没有需要登记的新事项。")
+        return EXIT_OK
+    target = Path(snapshot.register_path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_bytes(dump_register(updated))
+    os.replace(temporary, target)  # never a half-written register
+    print(f"已更新 {target}（{len(changes)} 项）：")
+    print("\n".join(f"  {change}" for change in changes))
+    print(f"请把 {target} 和内容一起提交。")
+    return EXIT_OK
+
+
+def _report(paths: Paths, day: date | None, form: str) -> int:
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    result = run(snapshot, Options(day=day, posters=False))
+    report = result.report
+    if form == "text":
+        print(report_text(report))
+    elif form == "html":
+        sys.stdout.write(dict(result.outputs)["internal/report.html"].decode("utf-8"))
+    else:
+        sys.stdout.buffer.write(report_csv(report) if form == "csv" else report_json(report))
+    return EXIT_OVERDUE if report.overdue else EXIT_OK
 
 
 def _progress(message: str) -> None:
@@ -104,7 +154,7 @@ def summary(result: Result, command: str, output: Path) -> str:
     lines.append(f"  党内网站 internal/：正在公开 {len(internal.current)} 项，归档 {len(internal.archive)} 项")
     lines.append(f"  公开网站 public/：  正在公开 {len(public.current)} 项")
     files = Counter(path.split("/", 1)[0] for path, _ in result.outputs)
-    lines.append(f"  文件：internal {files['internal']} 个，public {files['public']} 个")
+    lines.append(f"  文件：internal {files['internal']} 个，public {files['public']} 个，kiosk {files['kiosk']} 个")
     for board, seen in result.posters.items():
         lines.append(f"  海报 posters/{board}.pdf：{len(seen.current)} 项（{seen.audience.label}）")
     lines.append("")
@@ -114,6 +164,8 @@ def summary(result: Result, command: str, output: Path) -> str:
     width = max(len(e.name) for e in result.config.catalog)
     for entry in result.config.catalog:
         lines.append(f"    {entry.name.ljust(width, '　')}  {inside[entry.key]:>3} / {outside[entry.key]:<3}")
+    if result.report and result.report.overdue:
+        lines += ["", "  督查：有逾期事项，运行 python build.py report 查看。"]
     if result.warnings:
         lines.append("")
         lines.append(f"  警告 {len(result.warnings)} 条（不影响生成，建议核对）：")

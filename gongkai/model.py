@@ -40,7 +40,9 @@ EVERY_LABELS = {"month": "每月", "quarter": "每季度", "half-year": "每半�
 
 
 @dataclass(frozen=True)
-class Feedback:
+class Channels:
+    """The feedback channels (意见箱, 监督电话, email) shown on every output."""
+
     phone: str = ""
     mailbox: str = ""
     email: str = ""
@@ -52,9 +54,11 @@ class Site:
     title: str
     issuer: str
     timezone: str = "Asia/Shanghai"
+    org_code: str = "GK"  # first part of every 索引号
+    index_pattern: str = "{org_code}-{category}-{year}-{serial:04d}"
     internal_url: str = ""
     public_url: str = ""
-    feedback: Feedback = field(default_factory=Feedback)
+    feedback: Channels = field(default_factory=Channels)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,15 @@ class Board:
 
 
 @dataclass(frozen=True)
+class Supervision:
+    """Limits the supervision report (督查) holds the office to."""
+
+    feedback_days: int = 15  # feedback unanswered longer than this is flagged
+    request_days: int = 10  # a disclosure request pending longer than this is flagged
+    due_soon_days: int = 7
+
+
+@dataclass(frozen=True)
 class Kiosk:
     """The lobby's electronic screen (电子屏): one self-running full-screen page."""
 
@@ -119,6 +132,7 @@ class Config:
     path: str = "site_config.yaml"
     boards: tuple[Board, ...] = ()
     kiosk: Kiosk = field(default_factory=Kiosk)
+    supervision: Supervision = field(default_factory=Supervision)
 
     def entry(self, key: str) -> CatalogEntry:
         return next(e for e in self.catalog if e.key == key)
@@ -127,6 +141,36 @@ class Config:
     def groups(self) -> tuple[str, ...]:
         """Catalogue groups in the order the config first names them."""
         return tuple(dict.fromkeys(e.group for e in self.catalog))
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    """One piece of feedback on an item (收集反馈) and the office's response."""
+
+    date: date
+    summary: str
+    response: str = ""
+    responded_on: date | None = None
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class DisclosureRequest:
+    """A request for disclosure (依申请公开) and its outcome, from content/requests/."""
+
+    id: str
+    source: str
+    line: int
+    received: date
+    applicant: str  # the applicant's unit, never a personal name
+    subject: str
+    decision: str  # granted | partly | refused | pending
+    reason: str
+    decided_on: date | None
+
+    @property
+    def decision_label(self) -> str:
+        return {"granted": "同意公开", "partly": "部分公开", "refused": "不予公开", "pending": "办理中"}[self.decision]
 
 
 @dataclass(frozen=True)
@@ -164,6 +208,9 @@ class Item:
     attachments: tuple[Attachment, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
     line: int = 1  # first line of the front matter, for messages about the item as a whole
+    feedback: tuple[FeedbackEntry, ...] = ()
+    reopens: str = ""  # id of the item this one re-discloses after rectification (整改后再次公开)
+    index_number: str = ""  # 索引号, from the archive register
 
     @property
     def page_path(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,11 +13,15 @@ from gongkai import leaks
 from gongkai.model import Audience, Config, Item
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
+from gongkai.parsing.requests import parse_requests
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
+from gongkai.register import number_items, parse_register
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
-from gongkai.rendering.site import render_site
+from gongkai.rendering.records import register_rows
+from gongkai.rendering.site import Records, render_site
+from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
 from gongkai.writing import write_tree
@@ -38,6 +42,7 @@ class Options:
     day: date | None = None  # None: today in the site's time zone
     posters: bool = True
     progress: Progress | None = None
+    strict_register: bool = False  # `check` (and so CI and the pre-commit hook) fails on unregistered items
 
 
 @dataclass(frozen=True)
@@ -49,35 +54,54 @@ class Result:
     outputs: Outputs  # paths relative to the output folder
     warnings: tuple[Problem, ...]
     posters: dict[str, View] = field(default_factory=dict)  # board key -> what it shows
+    report: Report | None = None
 
 
 def build(paths: Paths, options: Options = Options()) -> Result:
     """The build: everything below is pure except reading here and writing the tree at the end."""
-    result = check(paths, options)
+    result = _read_and_run(paths, options)
     write_tree(paths.output, result.outputs)
     return result
 
 
 def check(paths: Paths, options: Options = Options()) -> Result:
-    """The build without the writer: every error a build would meet, and nothing on disk changes."""
+    """The build without the writer, and strict about the archive register: nothing on disk changes."""
+    return _read_and_run(paths, replace(options, strict_register=True))
+
+
+def _read_and_run(paths: Paths, options: Options) -> Result:
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
     cache = read_poster_cache(paths.output) if options.posters else {}
     return run(snapshot, options, cache, font_fingerprint() if options.posters else "")
 
 
-def run(
-    snapshot: Snapshot, options: Options = Options(), cache: Mapping[str, tuple[str, bytes]] | None = None, fonts: str = ""
-) -> Result:
+def parse(snapshot: Snapshot, options: Options = Options()) -> tuple[Config, tuple[Item, ...], list[Problem]]:
+    """Config and items with their effective windows, or every error at once. Returns (config, items, warnings)."""
     config = parse_config(snapshot.config, snapshot.config_path)
     parsed = parse_items(snapshot, config)
     if parsed.errors:
         raise Problems(parsed.errors)
-    items = settle_windows(parsed.items)
+    return config, settle_windows(parsed.items), list(parsed.warnings)
+
+
+def run(
+    snapshot: Snapshot, options: Options = Options(), cache: Mapping[str, tuple[str, bytes]] | None = None, fonts: str = ""
+) -> Result:
+    config, items, warnings = parse(snapshot, options)
+    requests, request_errors = parse_requests(snapshot)
+    entries = parse_register(snapshot.register, snapshot.register_path)
+    items, unregistered = number_items(items, entries, snapshot.register_path)
+    if errors := request_errors + (unregistered if options.strict_register else []):
+        raise Problems(errors)
+    warnings += _summarised(unregistered, snapshot.register_path)
     day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     views = {audience: view(items, audience, day) for audience in Audience}
+    report = supervise(items, requests, config, day)
+    records = Records(report, register_rows(items, entries))
     outputs: Outputs = []
     for audience, seen in views.items():
-        site = render_site(seen, config, snapshot.templates, snapshot.content, snapshot.templates_root)
+        internal_records = records if audience is Audience.INTERNAL else None
+        site = render_site(seen, config, snapshot.templates, snapshot.content, snapshot.templates_root, internal_records)
         outputs.extend((f"{audience.value}/{path}", data) for path, data in site)
     kiosk_audience = config.kiosk.audience
     outputs += render_kiosk(config, views[kiosk_audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
@@ -89,14 +113,23 @@ def run(
     markers = leaks.forbidden(items, Audience.PUBLIC, day, _public_text(snapshot, views[Audience.PUBLIC]))
     if problems := leaks.scan(public, markers, "公开输出"):
         raise Problems(problems)
-    posters, errors, warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
+    posters, errors, poster_warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
     if errors:
         raise Problems(errors)
     if sources:
         keys = {s.board.key: s.key for s in sources}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
     boards = {s.board.key: s.view for s in sources}
-    return Result(config, day, items, views, sorted(outputs), (*parsed.warnings, *warnings), boards)
+    return Result(config, day, items, views, sorted(outputs), (*warnings, *poster_warnings), boards, report)
+
+
+def _summarised(unregistered: list[Problem], register_path: str) -> list[Problem]:
+    """A build tolerates items without 索引号 (shown as 待登记); many of them make one line, not hundreds."""
+    if len(unregistered) <= 5:
+        return unregistered
+    first = unregistered[0]
+    message = f"等 {len(unregistered)} 个事项还没有索引号。请运行 python build.py register，并把 {register_path} 一起提交。"
+    return [Problem(first.path, first.line, message)]
 
 
 def _public_text(snapshot: Snapshot, public: View) -> str:

@@ -23,12 +23,14 @@ class Snapshot:
     config_path: str
     templates: Mapping[str, str]  # template name -> source text
     templates_root: str = "templates"
+    register: bytes | None = None  # the archive register (归档登记), None when there is none yet
+    register_path: str = "register.yaml"
 
     def display(self, relpath: str) -> str:
         return f"{self.content_root}/{relpath}"
 
 
-def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path) -> Snapshot:
+def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path, register_path: Path | None = None) -> Snapshot:
     problems: list[Problem] = []
     content = _read_tree(content_dir, problems)
     templates: dict[str, str] = {}
@@ -45,6 +47,10 @@ def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path) -> 
     except OSError as error:
         problems.append(Problem(str(config_path), 1, f"无法读取配置文件：{error.strerror}"))
         config = b""
+    register = None
+    register_path = register_path or config_path.with_name("register.yaml")
+    if register_path.is_file():
+        register = register_path.read_bytes()
     if problems:
         raise Problems(problems)
     return Snapshot(
@@ -54,6 +60,8 @@ def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path) -> 
         config_path=str(config_path),
         templates=templates,
         templates_root=str(templates_dir),
+        register=register,
+        register_path=str(register_path),
     )
 
 

@@ -112,11 +112,25 @@ def test_config_errors_have_lines(tmp_path, capsys):
     assert f"{paths.config}:{lines.index('    kind: fixd') + 1}: “kind”不能是“fixd”" in err
 
 
-def test_check_writes_nothing(tmp_path, capsys):
+def test_check_needs_the_register_and_writes_nothing(tmp_path, capsys):
     paths = make_site(tmp_path, GOOD)
+    assert run(paths, command="check") == 1
+    assert f"{paths.content}/good.md:2: 这个事项还没有索引号。请运行 python build.py register" in capsys.readouterr().err
+    args = ["register", "--content", str(paths.content), "--config", str(paths.config), "--templates", str(paths.templates)]
+    assert main(args) == 0
+    assert "GK-notice-2026-0001：good（新登记）" in capsys.readouterr().out
+    assert main(args) == 0
+    assert "已是最新" in capsys.readouterr().out
     assert run(paths, command="check") == 0
     assert "检查通过" in capsys.readouterr().out
     assert not paths.output.exists()
+
+
+def test_build_tolerates_an_unregistered_item_and_says_so(tmp_path, capsys):
+    paths = make_site(tmp_path, GOOD)
+    assert run(paths) == 0
+    assert "还没有索引号" in capsys.readouterr().out
+    assert "待登记" in (paths.output / "public/items/good.html").read_text("utf-8")
 
 
 def test_build_summary_counts_audiences(tmp_path, capsys):

@@ -55,8 +55,15 @@ def blob(outputs, *prefixes: str) -> bytes:
 def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
     result = run(snapshot(corpus), Options(day=day, posters=False))
     # The kiosk's audience is public unless configured otherwise: it is held to the public site's rule.
-    public, internal = blob(result.outputs, "public/", "kiosk/"), blob(result.outputs, "internal/")
-    kiosk = blob(result.outputs, "kiosk/")
+    public, kiosk = blob(result.outputs, "public/", "kiosk/"), blob(result.outputs, "kiosk/")
+    # The internal record pages (register, supervision timeline) list scheduled items too; the pages that
+    # show items to members must not, and drafts appear nowhere at all.
+    records = ("internal/report.html", "internal/register.")
+    internal = blob([(p, d) for p, d in result.outputs if not p.startswith(records)], "internal/")
+    everything = blob(result.outputs, "")
+    for spec in corpus:
+        if spec.status == "draft":
+            assert spec.token.encode() not in everything
     for spec in corpus:
         token = spec.token.encode()
         body, summary = f"正文{spec.token}BODY".encode(), f"摘要{spec.token}SUM".encode()
@@ -73,6 +80,16 @@ def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
                 assert body in tree, (audience, spec)
                 assert (attachment in tree) == spec.attached
         assert (token in kiosk) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
+
+
+@given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
+def test_records_and_feedback_stay_internal(corpus, day):
+    """The supervision report, archive register and request log exist only on the internal site."""
+    outputs = dict(run(snapshot(corpus), Options(day=day, posters=False)).outputs)
+    for name in ("report.html", "register.html", "register.csv", "register.json", "requests.html"):
+        assert f"internal/{name}" in outputs and f"public/{name}" not in outputs
+    public = blob(outputs.items(), "public/", "kiosk/")
+    assert "督查情况".encode() not in public and "归档登记".encode() not in public and "依申请公开".encode() not in public
 
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))

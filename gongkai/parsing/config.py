@@ -6,13 +6,26 @@ import difflib
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gongkai.model import EVERY_LABELS, Audience, Board, CatalogEntry, Config, Department, Feedback, Kind, Kiosk, Site
+from gongkai.model import (
+    EVERY_LABELS,
+    Audience,
+    Board,
+    CatalogEntry,
+    Channels,
+    Config,
+    Department,
+    Kind,
+    Kiosk,
+    Site,
+    Supervision,
+)
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.text import decode
 from gongkai.problems import Problem, Problems
 
-TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk")
-SITE_KEYS = ("name", "title", "issuer", "timezone", "internal_url", "public_url", "feedback")
+TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision")
+SITE_KEYS = ("name", "title", "issuer", "timezone", "org_code", "index_pattern", "internal_url", "public_url", "feedback")
+SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days")
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
 ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
@@ -48,9 +61,19 @@ def parse_config(data: bytes, path: str) -> Config:
     catalog = _catalog(fields, {d.name for d in departments})
     boards = _boards(fields, {e.key for e in catalog})
     kiosk = _kiosk(fields, {e.key for e in catalog})
+    supervision = _supervision(fields)
     if problems or site is None:
         raise Problems(problems)
-    return Config(site=site, departments=departments, catalog=catalog, path=path, boards=boards, kiosk=kiosk)
+    return Config(site, departments, catalog, path, boards, kiosk, supervision)
+
+
+def _supervision(fields: Fields) -> Supervision:
+    section = fields.sub("supervision")
+    if section is None:
+        return Supervision()
+    section.check_keys(SUPERVISION_KEYS, where="（supervision 部分）")
+    values = {key: section.integer(key, minimum=1) for key in SUPERVISION_KEYS}
+    return Supervision(**{key: value for key, value in values.items() if value is not None})
 
 
 def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
@@ -121,16 +144,26 @@ def _site(fields: Fields) -> Site | None:
         url = site.text(key)
         if url and not re.match(r"https?://", url):
             site.error(site.line_of(key), f"“{key}”应以 http:// 或 https:// 开头。")
-    feedback = Feedback()
+    feedback = Channels()
     if (channels := site.sub("feedback")) is not None:
         channels.check_keys(FEEDBACK_KEYS, where="（feedback 部分）")
-        feedback = Feedback(**{key: channels.text(key) for key in FEEDBACK_KEYS})
+        feedback = Channels(**{key: channels.text(key) for key in FEEDBACK_KEYS})
     name = site.text("name", required=True)
+    pattern = site.text("index_pattern") or Site.index_pattern
+    try:
+        pattern.format(org_code="X", category="c", year=2026, serial=1)
+    except (KeyError, ValueError, IndexError) as error:
+        site.error(
+            site.line_of("index_pattern"),
+            f"索引号格式“{pattern}”有误（{error}）。可用：{{org_code}} {{category}} {{year}} {{serial:04d}}。",
+        )
     return Site(
         name=name,
         title=site.text("title") or f"{name}党务公开",
         issuer=site.text("issuer") or name,
         timezone=timezone,
+        org_code=site.text("org_code") or Site.org_code,
+        index_pattern=pattern,
         internal_url=site.text("internal_url").rstrip("/"),
         public_url=site.text("public_url").rstrip("/"),
         feedback=feedback,

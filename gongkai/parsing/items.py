@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from gongkai.model import Attachment, Audience, CatalogEntry, Config, Item, Status
+from gongkai.model import Attachment, Audience, CatalogEntry, Config, FeedbackEntry, Item, Status
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
 from gongkai.parsing.text import decode, split_front_matter
@@ -16,8 +16,9 @@ from gongkai.reading import Snapshot
 
 ITEM_KEYS = (
     "title", "category", "scope", "valid_from", "valid_until", "public_from", "status", "withdrawn_reason",
-    "department", "issuer", "doc_number", "date", "pinned", "summary", "attachments", "extra",
+    "department", "issuer", "doc_number", "date", "pinned", "summary", "attachments", "extra", "feedback", "reopens",
 )  # fmt: skip
+FEEDBACK_KEYS = ("date", "summary", "response", "responded_on")
 KEY_HINTS = {
     "标题": "title", "类别": "category", "分类": "category", "目录": "category", "范围": "scope",
     "公开范围": "scope", "开始日期": "valid_from", "公开日期": "valid_from", "结束日期": "valid_until",
@@ -63,7 +64,20 @@ def parse_items(snapshot: Snapshot, config: Config) -> ParsedItems:
             if item is not None:
                 items.append(item)
     errors.extend(_collisions(items))
+    errors.extend(_reopens(items))
     return ParsedItems(tuple(items), tuple(errors), tuple(warnings))
+
+
+def _reopens(items: list[Item]) -> list[Problem]:
+    """`reopens:` names another item by its path inside content/ (without extension)."""
+    ids = [i.id for i in items]
+    problems = []
+    for item in items:
+        if item.reopens and item.reopens not in ids:
+            guess = difflib.get_close_matches(item.reopens, ids, n=1)
+            hint = f"您是不是想写“{guess[0]}”？" if guess else "请写被再次公开事项的文件路径（content/ 之后、不含扩展名）。"
+            problems.append(Problem(item.source, item.line, f"reopens 指向的事项“{item.reopens}”不存在。{hint}"))
+    return problems
 
 
 def _parse_item(
@@ -186,6 +200,8 @@ def _build_item(
         attachments=attachments + tuple(Attachment(posixpath.basename(m), m, listed=False) for m in media),
         extra=extra,
         line=fields.line,
+        feedback=_feedback(fields),
+        reopens=fields.text("reopens").removesuffix(".md").removesuffix(".yaml"),
     )
 
 
@@ -205,6 +221,22 @@ def _category(fields: Fields, config: Config) -> CatalogEntry | None:
     hint = f"您是不是想写“{guess[0]}”？" if guess else "请使用 site_config.yaml 中 catalog 的键。"
     fields.error(fields.line_of("category"), f"目录里没有“{value}”这个类别。{hint}")
     return None
+
+
+def _feedback(fields: Fields) -> tuple[FeedbackEntry, ...]:
+    entries = []
+    for entry in fields.fields_list("feedback"):
+        entry.check_keys(FEEDBACK_KEYS, where="（feedback 的一项）")
+        received, responded = entry.date("date", required=True), entry.date("responded_on")
+        response = entry.text("response")
+        if responded and received and responded < received:
+            entry.error(entry.line_of("responded_on"), f"答复日期（{responded}）早于收到反馈的日期（{received}）。")
+        if responded and not response:
+            entry.error(entry.line_of("responded_on"), "写了 responded_on，请同时写 response（答复内容）。")
+        summary = entry.text("summary", required=True)
+        if received:
+            entries.append(FeedbackEntry(received, summary, response, responded, entry.line))
+    return tuple(entries)
 
 
 def _attachments(fields: Fields, base_dir: str, files: frozenset[str]) -> tuple[Attachment, ...]:

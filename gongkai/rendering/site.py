@@ -8,10 +8,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
+from gongkai.rendering.records import RegisterRow, render_records
 from gongkai.rendering.templates import environment, fingerprint, linker, render
+from gongkai.supervision import Report
 from gongkai.visibility import Shown, View
 
 Output = tuple[str, bytes]
+
+
+@dataclass(frozen=True)
+class Records:
+    """What only the internal site shows about the disclosure work itself."""
+
+    report: Report
+    rows: tuple[RegisterRow, ...]
 
 
 @dataclass(frozen=True)
@@ -22,8 +32,16 @@ class Section:
     categories: tuple[tuple[CatalogEntry, tuple[Shown, ...]], ...]
 
 
-def render_site(view: View, config: Config, templates: Mapping[str, str], files: Mapping[str, bytes], root: str) -> list[Output]:
-    """Every file of one audience's site, paths relative to that site's root."""
+def render_site(
+    view: View,
+    config: Config,
+    templates: Mapping[str, str],
+    files: Mapping[str, bytes],
+    root: str,
+    records: Records | None = None,
+) -> list[Output]:
+    """Every file of one audience's site, paths relative to that site's root. `records` (internal only): the
+    supervision report and the archive register."""
     env = environment(templates, root)
     css = templates["style.css"].encode("utf-8")
     stylesheet = f"assets/style.{fingerprint(css)}.css"
@@ -47,23 +65,26 @@ def render_site(view: View, config: Config, templates: Mapping[str, str], files:
     outputs.append(page("index.html", "home.html", sections=sections(view, config), count=len(view.current)))
     for entry in config.catalog:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
+    # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
+    visible = {s.item.id: s.item for s in view.everything}
     for shown in view.everything:
-        body = shown.item.body_html.replace('="files/', '="' + linker(shown.item.page_path)("files/"))
-        outputs.append(
-            page(
-                shown.item.page_path,
-                "item.html",
-                shown=shown,
-                item=shown.item,
-                entry=config.entry(shown.item.category),
-                body=body,
-            )
-        )
+        item = shown.item
+        context = {
+            "shown": shown,
+            "item": item,
+            "entry": config.entry(item.category),
+            "body": item.body_html.replace('="files/', '="' + linker(item.page_path)("files/")),
+            "reopened_from": visible.get(item.reopens),
+            "reopened_by": [other for other in visible.values() if other.reopens == item.id],
+        }
+        outputs.append(page(item.page_path, "item.html", **context))
         if shown.full:
-            outputs.extend((a.output_path, files[a.source]) for a in shown.item.attachments)
+            outputs.extend((a.output_path, files[a.source]) for a in item.attachments)
     if internal:
         outputs.append(page("catalog.html", "catalog.html"))
         outputs.append(page("archive.html", "archive.html", shown=view.archive))
+        if records is not None:
+            outputs.extend(render_records(records.report, records.rows, config, templates, common, root))
     outputs.append(("items.json", _json_index(view, config)))
     return _unique(outputs)
 

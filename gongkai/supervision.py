@@ -1,0 +1,126 @@
+"""Turns items, requests and the catalogue into the supervision report (督查): what is due, late or missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from gongkai.cadence import MONTHS, add_months, next_due
+from gongkai.model import Audience, CatalogEntry, Config, DisclosureRequest, Item, Kind, Status
+from gongkai.problems import Problem
+from gongkai.visibility import exposure
+
+OK, DUE_SOON, OVERDUE, NEVER, ADHOC = "ok", "due-soon", "overdue", "never", "adhoc"
+STATUS_LABELS = {OK: "正常", DUE_SOON: "即将到期", OVERDUE: "已逾期", NEVER: "从未公开", ADHOC: "随时公开"}
+
+
+@dataclass(frozen=True)
+class CatalogStatus:
+    entry: CatalogEntry
+    current: tuple[Item, ...]
+    last: Item | None
+    due: date | None
+    status: str
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class DepartmentStatus:
+    name: str
+    count: int
+    quota: int
+
+    @property
+    def met(self) -> bool:
+        return self.count >= self.quota
+
+
+@dataclass(frozen=True)
+class Report:
+    day: date
+    catalog: tuple[CatalogStatus, ...]
+    departments: tuple[DepartmentStatus, ...]
+    findings: tuple[Problem, ...]  # things to act on, each pinned to a file and line
+    requests: tuple[DisclosureRequest, ...]
+    items: tuple[Item, ...]
+
+    @property
+    def overdue(self) -> bool:
+        return any(c.status == OVERDUE for c in self.catalog) or any(f.message.startswith("【逾期】") for f in self.findings)
+
+
+def supervise(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], config: Config, day: date) -> Report:
+    published = tuple(i for i in items if i.status is not Status.DRAFT)
+    return Report(
+        day=day,
+        catalog=tuple(_catalog_status(entry, published, config, day) for entry in config.catalog),
+        departments=_departments(published, config, day),
+        findings=tuple(_findings(published, requests, config, day)),
+        requests=tuple(sorted(requests, key=lambda r: (r.received, r.id), reverse=True)),
+        items=published,
+    )
+
+
+def _catalog_status(entry: CatalogEntry, items: tuple[Item, ...], config: Config, day: date) -> CatalogStatus:
+    mine = sorted((i for i in items if i.category == entry.key and i.valid_from <= day), key=lambda i: (i.valid_from, i.id))
+    current = tuple(i for i in mine if (e := exposure(i, Audience.INTERNAL, day)) and not e.archived)
+    last = mine[-1] if mine else None
+    if entry.kind is Kind.ADHOC or not entry.every:
+        return CatalogStatus(entry, current, last, None, ADHOC)
+    if last is None:
+        return CatalogStatus(entry, current, None, None, NEVER)
+    due = next_due(last.valid_from, entry.kind.value, entry.every)
+    if day > due:
+        status = OVERDUE
+    elif (due - day).days <= config.supervision.due_soon_days:
+        status = DUE_SOON
+    else:
+        status = OK
+    return CatalogStatus(entry, current, last, due, status)
+
+
+def _departments(items: tuple[Item, ...], config: Config, day: date) -> tuple[DepartmentStatus, ...]:
+    """Each 科室 files at least its quota of items a month (counted by the month an item starts)."""
+    this_month = [i for i in items if (i.valid_from.year, i.valid_from.month) == (day.year, day.month)]
+    return tuple(
+        DepartmentStatus(d.name, sum(1 for i in this_month if i.department == d.name), d.monthly_quota)
+        for d in config.departments
+    )
+
+
+def _findings(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], config: Config, day: date) -> list[Problem]:
+    findings = []
+    limits = config.supervision
+    for item in items:
+        entry = config.entry(item.category)
+        seen = exposure(item, Audience.INTERNAL, day)
+        live_or_coming = item.valid_from > day or (seen is not None and not seen.archived)
+        if item.scope is Audience.PUBLIC and entry.kind is Kind.ADHOC and live_or_coming:
+            start = item.public_from or item.valid_from
+            days = (item.valid_until - start).days + 1 if item.valid_until else None
+            if days is None or not 7 <= days <= 15:
+                length = f"{days} 天" if days else "长期"
+                findings.append(Problem(item.source, item.line, f"随时公开事项向社会公开的期限为{length}，一般应为 7–15 天。"))
+        open_ended = item.valid_until is None and seen is not None and not seen.archived
+        if open_ended and entry.every and add_months(item.valid_from, MONTHS[entry.every]) < day:
+            findings.append(
+                Problem(
+                    item.source,
+                    item.line,
+                    f"长期公开的事项自 {item.valid_from} 起已超过更新周期（{entry.cadence}），请公开新的一期。",
+                )
+            )
+        for feedback in item.feedback:
+            waited = (day - feedback.date).days
+            if not feedback.response and waited > limits.feedback_days:
+                message = f"【逾期】{feedback.date} 收到的反馈“{feedback.summary}”已 {waited} 天未答复（时限 {limits.feedback_days} 天）。"
+                findings.append(Problem(item.source, feedback.line, message))
+    for request in requests:
+        waited = (day - request.received).days
+        if request.decision == "pending" and waited > limits.request_days:
+            message = f"【逾期】依申请公开“{request.subject}”已受理 {waited} 天仍未答复（时限 {limits.request_days} 天）。"
+            findings.append(Problem(request.source, request.line, message))
+    return sorted(findings)
