@@ -7,10 +7,12 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
+from gongkai.deploy import DeployRefused, check_build, deploy_local, deploy_remote, rollback_local, rollback_remote, run_command
 from gongkai.model import Audience
+from gongkai.parsing.config import parse_config
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
 from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
@@ -30,6 +32,7 @@ COMMANDS = {
     "check": "只检查内容、配置和归档登记，不生成任何文件（提交前运行）",
     "register": "为新事项分配索引号，写入 register.yaml（请随内容一起提交）",
     "report": "督查情况：各类别是否按时公开、各部门本月公开数、逾期未答复的反馈和申请",
+    "deploy": "把上次构建的结果发布到 site_config.yaml 中 deploy 下的目标（新版本整体切换，可 --rollback 回退）",
 }
 
 
@@ -73,6 +76,9 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument(
                 "--format", choices=("text", "html", "csv", "json"), default="text", help="输出格式（默认 text）"
             )
+        if name == "deploy":
+            command.add_argument("target", metavar="TARGET", help="发布目标（site_config.yaml 中 deploy 下的名字）")
+            command.add_argument("--rollback", action="store_true", help="回退到上一个版本")
     return main
 
 
@@ -87,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _register(paths)
         if args.command == "report":
             return _report(paths, args.date, args.format)
+        if args.command == "deploy":
+            return _deploy(paths, args.target, args.rollback)
         options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
         result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
@@ -130,6 +138,35 @@ def _report(paths: Paths, day: date | None, form: str) -> int:
     else:
         sys.stdout.buffer.write(report_csv(report) if form == "csv" else report_json(report))
     return EXIT_OVERDUE if report.overdue else EXIT_OK
+
+
+def _deploy(paths: Paths, key: str, rollback: bool) -> int:
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    config = parse_config(snapshot.config, snapshot.config_path)
+    target = next((t for t in config.deploy if t.key == key), None)
+    if target is None:
+        known = "、".join(t.key for t in config.deploy) or "（还没有配置 deploy）"
+        print(f"命令用法错误：没有名为“{key}”的发布目标。可用：{known}", file=sys.stderr)
+        return EXIT_USAGE
+    ssh = os.environ.get("GONGKAI_SSH", "ssh")  # e.g. "ssh -p 2222 -i ~/.ssh/gongkai"
+    try:
+        if rollback:
+            messages = rollback_remote(target, ssh, run_command) if target.remote else rollback_local(target)
+        else:
+            built = check_build(paths.output, snapshot.fingerprint)
+            source = paths.output / target.source
+            if not source.is_dir():
+                raise DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
+            now = datetime.now()
+            messages = (
+                deploy_remote(source, target, now, ssh, run_command) if target.remote else deploy_local(source, target, now)
+            )
+            messages.insert(0, f"发布 {target.source}（构建日期 {built}）：")
+    except DeployRefused as refusal:
+        print(f"无法发布：{refusal}", file=sys.stderr)
+        return EXIT_CONTENT
+    print("\n".join(messages))
+    return EXIT_OK
 
 
 def _progress(message: str) -> None:

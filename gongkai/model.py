@@ -125,6 +125,31 @@ class Kiosk:
 
 
 @dataclass(frozen=True)
+class DeployTarget:
+    """Where one output goes: a local folder or user@host:/path, as releases behind a `current` symlink."""
+
+    key: str
+    source: str  # internal | public | kiosk | posters
+    dest: str
+    keep: int = 5
+
+    @property
+    def remote(self) -> bool:
+        return ":" in self.dest and not self.dest.startswith("/")
+
+
+@dataclass(frozen=True)
+class Server:
+    """What the generated nginx configuration needs: names, where the deployed trees are, who may read."""
+
+    server_name: str = "_"
+    listen: str = "80"
+    root: str = "/srv/gongkai"  # a source not deployed to a local target is served from ROOT/SOURCE/current
+    auth_file: str = ""  # htpasswd file for the internal site (never generated, never committed)
+    allow: tuple[str, ...] = ()  # addresses or networks that may read the internal site
+
+
+@dataclass(frozen=True)
 class Config:
     site: Site
     departments: tuple[Department, ...]
@@ -133,6 +158,8 @@ class Config:
     boards: tuple[Board, ...] = ()
     kiosk: Kiosk = field(default_factory=Kiosk)
     supervision: Supervision = field(default_factory=Supervision)
+    deploy: tuple[DeployTarget, ...] = ()
+    server: Server = field(default_factory=Server)
 
     def entry(self, key: str) -> CatalogEntry:
         return next(e for e in self.catalog if e.key == key)

@@ -20,6 +20,7 @@ from gongkai.register import number_items, parse_register
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import register_rows
+from gongkai.rendering.server import render_server
 from gongkai.rendering.site import Records, render_site
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
@@ -27,6 +28,7 @@ from gongkai.windows import settle_windows
 from gongkai.writing import write_tree
 
 Outputs = list[tuple[str, bytes]]
+BUILD_RECORD = ".gongkai-build.json"  # what the output was built from: deploy refuses a stale build
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,8 @@ def run(
     if sources:
         keys = {s.board.key: s.key for s in sources}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
+    outputs += render_server(config, snapshot.templates, snapshot.templates_root)
+    outputs.append((BUILD_RECORD, json.dumps({"date": day.isoformat(), "inputs": snapshot.fingerprint}, indent=2).encode()))
     boards = {s.board.key: s.view for s in sources}
     return Result(config, day, items, views, sorted(outputs), (*warnings, *poster_warnings), boards, report)
 

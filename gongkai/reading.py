@@ -29,6 +29,18 @@ class Snapshot:
     def display(self, relpath: str) -> str:
         return f"{self.content_root}/{relpath}"
 
+    @property
+    def fingerprint(self) -> str:
+        """A hash of every input byte: equal fingerprints, equal builds (for one date)."""
+        digest = hashlib.sha256()
+        parts = [*(("content", k, v) for k, v in sorted(self.content.items())), ("config", "", self.config)]
+        parts += [("template", k, v.encode()) for k, v in sorted(self.templates.items())]
+        parts.append(("register", "", self.register or b""))
+        for kind, name, data in parts:
+            digest.update(f"{kind}\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()
+
 
 def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path, register_path: Path | None = None) -> Snapshot:
     problems: list[Problem] = []

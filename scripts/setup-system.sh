@@ -17,6 +17,9 @@ if [[ "${1:-}" == "--test" ]]; then
     poppler-utils       # pdffonts, pdftotext, pdftoppm check the posters
     zbar-tools          # zbarimg decodes the posters' QR codes
     chromium            # the kiosk tests drive Debian's Chromium with Playwright (no browser download)
+    nginx               # the publishing tests serve the generated configuration with a real nginx
+    rsync               # deploy to a remote server; the tests run it for real
+    openssl             # the tests make an htpasswd entry with `openssl passwd`
   )
   command -v java >/dev/null || packages+=(default-jre-headless)  # runs the Nu HTML Checker
   command -v npm >/dev/null || packages+=(npm)                     # installs the Nu HTML Checker

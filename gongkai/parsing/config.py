@@ -20,10 +20,11 @@ from gongkai.model import (
     Supervision,
 )
 from gongkai.parsing.fields import Fields, load_mapping
+from gongkai.parsing.publishing import parse_deploy, parse_server
 from gongkai.parsing.text import decode
 from gongkai.problems import Problem, Problems
 
-TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision")
+TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server")
 SITE_KEYS = ("name", "title", "issuer", "timezone", "org_code", "index_pattern", "internal_url", "public_url", "feedback")
 SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days")
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
@@ -62,9 +63,10 @@ def parse_config(data: bytes, path: str) -> Config:
     boards = _boards(fields, {e.key for e in catalog})
     kiosk = _kiosk(fields, {e.key for e in catalog})
     supervision = _supervision(fields)
+    deploy, server = parse_deploy(fields), parse_server(fields)
     if problems or site is None:
         raise Problems(problems)
-    return Config(site, departments, catalog, path, boards, kiosk, supervision)
+    return Config(site, departments, catalog, path, boards, kiosk, supervision, deploy, server)
 
 
 def _supervision(fields: Fields) -> Supervision:

@@ -37,7 +37,7 @@ def test_all_config_errors_at_once():
         "site": {"name": "单位", "timezone": "Mars/Base", "public_url": "ftp://x"},
         "departments": [{"name": "办公室", "monthly_quota": "many"}],
         "catalog": {"a/b": {"name": "甲", "kind": "adhoc"}, "c": {"kind": "weekly", "department": "财务"}},
-        "deploy": {},
+        "publish": {},
     }
     with pytest.raises(Problems) as failure:
         parse(broken)
@@ -50,7 +50,7 @@ def test_all_config_errors_at_once():
         "“kind”不能是“weekly”",
         "部门“财务”",
         "缺少“name”",
-        "未知的键“deploy”",
+        "未知的键“publish”",
     ):
         assert expected in messages
 
