@@ -11,6 +11,7 @@ packages=(
   fonts-noto-cjk        # real Chinese type in the posters, embedded and subset
   fontconfig            # fc-list: a changed font invalidates the poster cache
   libharfbuzz-subset0   # without it WeasyPrint subsets CJK fonts ~30x slower, silently
+  rsync                 # deploy to a remote server (over ssh)
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(
@@ -18,7 +19,6 @@ if [[ "${1:-}" == "--test" ]]; then
     zbar-tools          # zbarimg decodes the posters' QR codes
     chromium            # the kiosk tests drive Debian's Chromium with Playwright (no browser download)
     nginx               # the publishing tests serve the generated configuration with a real nginx
-    rsync               # deploy to a remote server; the tests run it for real
     openssl             # the tests make an htpasswd entry with `openssl passwd`
   )
   command -v java >/dev/null || packages+=(default-jre-headless)  # runs the Nu HTML Checker
