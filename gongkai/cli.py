@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from gongkai.deploy import DeployRefused, check_build, deploy_local, deploy_remote, rollback_local, rollback_remote, run_command
+from gongkai.editing import format_rows, listing, new_item, next_change
 from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
+from gongkai.preview import serve
 from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
@@ -33,6 +37,10 @@ COMMANDS = {
     "register": "为新事项分配索引号，写入 register.yaml（请随内容一起提交）",
     "report": "督查情况：各类别是否按时公开、各部门本月公开数、逾期未答复的反馈和申请",
     "deploy": "把上次构建的结果发布到 site_config.yaml 中 deploy 下的目标（新版本整体切换，可 --rollback 回退）",
+    "serve": "本机预览：生成后在 127.0.0.1 上提供网页，文件一保存就重新生成并刷新浏览器",
+    "new": "按公开目录新建一个事项文件（今天开始、默认期限、责任部门），打印文件路径",
+    "list": "列出某一天各输出显示的事项（类似 hugo list）",
+    "next-change": "下一次输出会变化的日期（有事项开始、到期、转为对外公开或被替换），以及是哪些事项",
 }
 
 
@@ -69,9 +77,24 @@ def parser() -> argparse.ArgumentParser:
             metavar="YYYY-MM-DD",
             help="按这一天（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同",
         )
-        if name in ("build", "check"):
+        if name in ("build", "check", "serve"):
             command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
+        if name in ("build", "check"):
             command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
+        if name == "serve":
+            command.add_argument("--port", type=int, default=8000, help="端口（默认 8000；0 表示任选一个空闲端口）")
+        if name == "new":
+            command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
+            command.add_argument("title", metavar="标题")
+            command.add_argument("--scope", choices=("public", "internal"), default="public", help="公开范围（默认 public）")
+        if name == "list":
+            command.add_argument("--audience", choices=("internal", "public"), help="只看党内网站或公开网站（默认两者）")
+            which = command.add_mutually_exclusive_group()
+            for flag, what in (("--upcoming", "尚未开始的"), ("--expired", "已到期的"), ("--all", "全部")):
+                which.add_argument(flag, dest="which", action="store_const", const=flag[2:], help=f"列出{what}事项")
+            command.add_argument("--format", choices=("table", "csv", "json"), default="table", help="输出格式（默认 table）")
+        if name == "next-change":
+            command.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
         if name == "report":
             command.add_argument(
                 "--format", choices=("text", "html", "csv", "json"), default="text", help="输出格式（默认 text）"
@@ -95,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(paths, args.date, args.format)
         if args.command == "deploy":
             return _deploy(paths, args.target, args.rollback)
+        if args.command == "serve":
+            return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port)
+        if args.command in ("new", "list", "next-change"):
+            return _editing(paths, args)
         options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
         result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
@@ -166,6 +193,47 @@ def _deploy(paths: Paths, key: str, rollback: bool) -> int:
         print(f"无法发布：{refusal}", file=sys.stderr)
         return EXIT_CONTENT
     print("\n".join(messages))
+    return EXIT_OK
+
+
+def _editing(paths: Paths, args: argparse.Namespace) -> int:
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    if args.command == "new":
+        config = parse_config(snapshot.config, snapshot.config_path)
+        day = args.date or datetime.now(ZoneInfo(config.site.timezone)).date()
+        try:
+            relpath, text = new_item(config, args.category, args.title, args.scope, day, set(snapshot.content))
+        except ValueError as refusal:
+            print(f"无法新建：{refusal}", file=sys.stderr)
+            return EXIT_USAGE
+        target = paths.content / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
+            file.write(text)
+        print(target)
+        return EXIT_OK
+    config, items, _ = parse(snapshot)
+    day = args.date or datetime.now(ZoneInfo(config.site.timezone)).date()
+    if args.command == "list":
+        audiences = [Audience(args.audience)] if args.audience else list(Audience)
+        print(format_rows(listing(items, audiences, day, args.which or "current"), args.format))
+        return EXIT_OK
+    when, changes = next_change(items, day)
+    if args.format == "json":
+        records = [{"id": c.item.id, "title": c.item.title, "audience": c.audience.value, "change": c.what} for c in changes]
+        print(
+            json.dumps(
+                {"date": day.isoformat(), "next_change": when.isoformat() if when else None, "changes": records},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    elif when is None:
+        print(f"{day} 之后，各输出不会再因日期而变化。")
+    else:
+        print(f"下一次变化：{when}（{(when - day).days} 天后）")
+        for c in changes:
+            print(f"  {c.what}：{c.item.title}（{'党内' if c.audience is Audience.INTERNAL else '公开'}，{c.item.source}）")
     return EXIT_OK
 
 

@@ -112,8 +112,8 @@ def run(
     public_roots = ("public/", "kiosk/") if kiosk_audience is Audience.PUBLIC else ("public/",)
     public = [(path, data) for path, data in outputs if path.startswith(public_roots)]
     public += [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC]
-    markers = leaks.forbidden(items, Audience.PUBLIC, day, _public_text(snapshot, views[Audience.PUBLIC]))
-    if problems := leaks.scan(public, markers, "公开输出"):
+    markers = leaks.forbidden(items, Audience.PUBLIC, day)
+    if problems := leaks.scan(public, markers, "公开输出", lambda: _public_text(snapshot, views[Audience.PUBLIC])):
         raise Problems(problems)
     posters, errors, poster_warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
     if errors:

@@ -1,8 +1,15 @@
-"""The one writer: turns (path, bytes) pairs into the output folder, swapped in whole so no reader sees half a build."""
+"""The one writer: turns (path, bytes) pairs into the output folder without a reader ever seeing half a file.
+
+A first build is written beside the output folder and swapped in whole. Later builds update it in place,
+Lektor-style: only files whose bytes changed are written, each to a temporary file then renamed over the
+old one; deeper files (item pages, attachments, stylesheets) before the pages that link to them, and
+files that should no longer exist are removed last. A manifest of hashes makes "unchanged" cheap to know."""
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -10,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 MARKER = ".gongkai-output"
+MANIFEST = ".cache/manifest.json"
 _RENAME_EXCHANGE = 2
 
 
@@ -17,23 +25,81 @@ class OutputRefused(Exception):
     """The output folder is something we must not replace (exit code 2: the command, not the content, is wrong)."""
 
 
-def write_tree(output: Path, files: Iterable[tuple[str, bytes]]) -> None:
-    """Builds the new tree beside `output` and swaps it in; on any failure the old tree stays as it was."""
+def write_tree(output: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
+    """Makes `output` hold exactly `files`. Returns the paths written (not those left as they were)."""
     output = output.absolute()
     _refuse_foreign(output)
+    wanted = {str(_safe(path)): data for path, data in files}  # all of it in hand before the disk is touched
+    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in wanted.items()}
+    previous = _manifest(output)
+    if previous is None:
+        _write_fresh(output, wanted, hashes)
+        return sorted(wanted)
+    written = []
+    for path in sorted(wanted, key=_leaves_first):
+        target = output / path
+        if previous.get(path) == hashes[path] and _size(target) == len(wanted[path]):
+            continue  # unchanged since the last build (and not deleted or truncated by hand)
+        _replace(target, wanted[path])
+        written.append(path)
+    for path in sorted(set(previous) - set(wanted), key=_leaves_first):
+        (output / path).unlink(missing_ok=True)
+        _remove_empty_parents(output / path, output)
+    _replace(output / MANIFEST, json.dumps(hashes, sort_keys=True).encode())
+    return written
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _leaves_first(path: str) -> tuple[int, str]:
+    return (-path.count("/"), path)
+
+
+def _manifest(output: Path) -> dict[str, str] | None:
+    if not (output / MARKER).exists():
+        return None
+    try:
+        return json.loads((output / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None  # no usable manifest: write the whole tree afresh
+
+
+def _write_fresh(output: Path, wanted: dict[str, bytes], hashes: dict[str, str]) -> None:
+    """Builds the new tree beside `output` and swaps it in; on any failure the old tree stays as it was."""
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
     try:
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; a web server must be able to read the tree
-        for relpath, data in files:
-            target = staging / _safe(relpath)
+        for relpath, data in wanted.items():
+            target = staging / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        (staging / MARKER).write_text("Gongkai 生成的输出目录，每次构建整体替换，请勿手工修改。\n", encoding="utf-8")
+        (staging / MARKER).write_text("Gongkai 生成的输出目录，请勿手工修改。\n", encoding="utf-8")
+        (staging / MANIFEST).parent.mkdir(parents=True, exist_ok=True)
+        (staging / MANIFEST).write_text(json.dumps(hashes, sort_keys=True), encoding="utf-8")
         _swap(staging, output)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _replace(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    parent = path.parent
+    while parent != root and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
 
 
 def _refuse_foreign(output: Path) -> None:
@@ -48,7 +114,7 @@ def _refuse_foreign(output: Path) -> None:
 
 def _safe(relpath: str) -> PurePosixPath:
     path = PurePosixPath(relpath)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
+    if path.is_absolute() or ".." in path.parts or not path.parts or path.as_posix() in (MARKER, MANIFEST):
         raise ValueError(f"refusing to write outside the output folder: {relpath!r}")
     return path
 

@@ -31,7 +31,7 @@ CASES = {
     "yaml syntax": (
         "---\ntitle: 标题\ncategory: [notice\nscope: public\n---\n",
         4,
-        "YAML 格式错误：expected ',' or ']', but got ':'（与第 3 行有关）",
+        "YAML 格式错误：did not find expected ',' or ']'（与第 3 行有关）",
     ),
     "no closing": ("---\ntitle: 标题\ncategory: notice\n", 1, "没有结束"),
     "no opening": ("title: 标题\n", 1, "第一行应是 ---"),

@@ -2,23 +2,44 @@ import stat
 
 import pytest
 
-from gongkai.writing import MARKER, OutputRefused, write_tree
+from gongkai.writing import MANIFEST, MARKER, OutputRefused, write_tree
 from tests.scratch import tree
 
 
 def test_writes_tree_with_marker_readable_by_a_web_server(tmp_path):
     output = tmp_path / "out"
     write_tree(output, [("public/index.html", b"a"), ("public/items/x.html", b"b")])
-    assert tree(output) == {MARKER: (output / MARKER).read_bytes(), "public/index.html": b"a", "public/items/x.html": b"b"}
+    written = tree(output)
+    assert set(written) == {MARKER, MANIFEST, "public/index.html", "public/items/x.html"}
+    assert written["public/index.html"] == b"a" and written["public/items/x.html"] == b"b"
     assert stat.S_IMODE(output.stat().st_mode) == 0o755
 
 
 def test_replaces_whole_tree_so_stale_files_disappear(tmp_path):
     output = tmp_path / "out"
-    write_tree(output, [("old.html", b"old")])
+    write_tree(output, [("old.html", b"old"), ("gone/deep/x.html", b"x")])
     write_tree(output, [("new.html", b"new")])
-    assert set(tree(output)) == {MARKER, "new.html"}
+    assert set(tree(output)) == {MARKER, MANIFEST, "new.html"}
+    assert not (output / "gone").exists()  # emptied folders go too
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # nothing left beside it
+
+
+def test_later_builds_write_only_what_changed(tmp_path):
+    output = tmp_path / "out"
+    files = [("index.html", b"home"), ("items/a.html", b"a"), ("items/b.html", b"b")]
+    assert write_tree(output, files) == ["index.html", "items/a.html", "items/b.html"]
+    before = (output / "items/b.html").stat().st_ino
+    changed = [("index.html", b"home 2"), ("items/a.html", b"a"), ("items/b.html", b"b"), ("items/c.html", b"c")]
+    assert write_tree(output, changed) == ["items/c.html", "index.html"]  # the new page before the page linking it
+    assert (output / "items/b.html").stat().st_ino == before
+    assert not any(p.name.endswith(".tmp") for p in output.rglob("*"))
+
+
+def test_a_file_changed_by_hand_is_rewritten(tmp_path):
+    output = tmp_path / "out"
+    write_tree(output, [("index.html", b"home")])
+    (output / "index.html").unlink()
+    assert write_tree(output, [("index.html", b"home")]) == ["index.html"]
 
 
 def test_failure_midway_leaves_previous_output_untouched(tmp_path):

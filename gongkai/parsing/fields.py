@@ -15,11 +15,22 @@ from gongkai.problems import Problem
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
+_RESOLVERS = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class _Loader(yaml.SafeLoader):
-    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class-level registry, replaced not mutated)
-        first: [(tag, regex) for tag, regex in resolvers if tag != _TIMESTAMP]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    yaml_implicit_resolvers = _RESOLVERS
+
+
+# libyaml's parser where PyYAML has it (10x faster on a thousand items); the same resolvers either way.
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_Parser):  # type: ignore[misc, valid-type]
+    yaml_implicit_resolvers = _RESOLVERS
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -27,7 +38,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]) -> Fields | None:
     """Parses a YAML document that must be a mapping; line_offset is the file line before the YAML starts."""
-    loader = _Loader(text)
+    loader = _FastLoader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -61,6 +72,7 @@ class Fields:
         self._offset = line_offset
         self.line = node.start_mark.line + 1 + line_offset
         self.nodes: dict[str, yaml.Node] = {}
+        self._constructor: _Loader | None = None
         self._key_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_line = key_node.start_mark.line + 1 + line_offset
@@ -194,7 +206,9 @@ class Fields:
         if node is None:
             return None
         try:
-            return _Loader("").construct_object(node, deep=True)
+            if self._constructor is None:
+                self._constructor = _Loader("")
+            return self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as error:
             self.error(self.line_of(key), f"“{key}”的值无法读取：{error}")
             return None

@@ -11,11 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-import segno
-import weasyprint
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
-
 from gongkai.model import Audience, Board, Config
 from gongkai.problems import Problem
 from gongkai.rendering.site import sections
@@ -76,7 +71,7 @@ def poster_sources(
             sections=sections(seen, config), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},
             feedback_line="　".join(c for c in channels if c),
         )  # fmt: skip
-        key = hashlib.sha256("\0".join((html, *urls, fonts, weasyprint.__version__)).encode()).hexdigest()
+        key = hashlib.sha256("\0".join((html, *urls, fonts, _weasyprint_version())).encode()).hexdigest()
         sources.append(PosterSource(board, seen, html, urls, key))
     return sources
 
@@ -89,17 +84,22 @@ def render_posters(
 ) -> tuple[list[tuple[str, bytes]], list[Problem], list[Problem]]:
     """PDFs for every board, reusing the previous build's PDF when its key is unchanged.
     Returns (outputs, errors, warnings)."""
-    fonts = FontConfiguration()  # one per run: font loading is the expensive part of WeasyPrint
     outputs, errors, warnings = [], [], []
+    fonts = None
     for source in sources:
         cached = previous.get(source.board.key)
         if cached and cached[0] == source.key:
             outputs.append((source.path, cached[1]))
             continue
+        # Imported only when a poster is drawn: WeasyPrint takes 0.4 s to import, more than a site build.
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = fonts or FontConfiguration()  # one per run: loading fonts is the expensive part
         started = time.monotonic()
         with _weasyprint_messages() as messages:
             html = source.complete_html()
-            document = weasyprint.HTML(string=html, base_url=CONTENT_ORIGIN, url_fetcher=_ContentFetcher(files))
+            document = weasyprint.HTML(string=html, base_url=CONTENT_ORIGIN, url_fetcher=_content_fetcher(files))
             document = document.render(font_config=fonts)
             pdf = document.write_pdf()
         errors.extend(_missing_glyphs(source, messages))
@@ -117,22 +117,31 @@ def _placeholder(n: int) -> str:
     return f'<i class="qr-code" data-n="{n}"></i>'
 
 
+def _weasyprint_version() -> str:
+    from importlib.metadata import version
+
+    return version("weasyprint")
+
+
 def _qr_svg(url: str) -> str:
+    import segno
+
     # Error level M and the standard 4-module quiet zone: reliable from a printed, pinned, slightly worn sheet.
     return segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#000", light="#fff")
 
 
-class _ContentFetcher(URLFetcher):
-    def __init__(self, files: Mapping[str, bytes]) -> None:
-        super().__init__()
-        self._files = files
+def _content_fetcher(files: Mapping[str, bytes]) -> object:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
-        prefix = CONTENT_ORIGIN + "files/"
-        if url.startswith(prefix) and (path := unquote(url[len(prefix) :])) in self._files:
-            kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, body=self._files[path], headers={"Content-Type": kind})
-        raise ValueError(f"海报只能使用 content/ 中的文件，不能加载 {url}")
+    class ContentFetcher(URLFetcher):
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            prefix = CONTENT_ORIGIN + "files/"
+            if url.startswith(prefix) and (path := unquote(url[len(prefix) :])) in files:
+                kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=files[path], headers={"Content-Type": kind})
+            raise ValueError(f"海报只能使用 content/ 中的文件，不能加载 {url}")
+
+    return ContentFetcher()
 
 
 @contextmanager

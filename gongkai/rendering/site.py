@@ -67,6 +67,10 @@ def render_site(
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
     # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
     visible = {s.item.id: s.item for s in view.everything}
+    reopened_by: dict[str, list[Item]] = {}
+    for other in visible.values():
+        if other.reopens:
+            reopened_by.setdefault(other.reopens, []).append(other)
     for shown in view.everything:
         item = shown.item
         context = {
@@ -75,7 +79,7 @@ def render_site(
             "entry": config.entry(item.category),
             "body": item.body_html.replace('="files/', '="' + linker(item.page_path)("files/")),
             "reopened_from": visible.get(item.reopens),
-            "reopened_by": [other for other in visible.values() if other.reopens == item.id],
+            "reopened_by": reopened_by.get(item.id, []),
         }
         outputs.append(page(item.page_path, "item.html", **context))
         if shown.full:

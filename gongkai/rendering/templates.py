@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import posixpath
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -29,14 +28,16 @@ def environment(templates: Mapping[str, str], root: str) -> jinja2.Environment:
 
 
 def linker(page: str) -> Callable[[str], str]:
-    """Relative links, so a built tree works wherever it is copied (file://, any URL prefix)."""
-    here = posixpath.dirname(page) or "."
+    """Relative links, so a built tree works wherever it is copied (file://, any URL prefix). Targets are
+    paths from the site root; a page at depth n reaches them through n `../`."""
+    prefix = "../" * page.count("/")
+    memo: dict[str, str] = {}
 
     def url(target: str) -> str:
-        relative = posixpath.relpath(target, here)
-        if target.endswith("/"):
-            relative += "/"
-        return quote(relative, safe="/#")
+        link = memo.get(target)
+        if link is None:
+            link = memo[target] = quote(prefix + target, safe="/#")
+        return link
 
     return url
 

@@ -1,0 +1,128 @@
+"""Turns the editor's questions into answers: a new item file from the catalogue (`new`), what each output shows
+on a day (`list`), and when it next changes (`next-change`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import yaml
+
+from gongkai.model import Audience, Config, Item, Status
+from gongkai.visibility import exposure
+
+
+def new_item(config: Config, category: str, title: str, scope: str, day: date, existing: set[str]) -> tuple[str, str]:
+    """(path inside content/, text) of a new item: today, the category's default window and department.
+    Raises ValueError (with a message for the editor) for an unknown category or a taken name."""
+    entry = next((e for e in config.catalog if category in (e.key, e.name)), None)
+    if entry is None:
+        keys = "、".join(e.key for e in config.catalog)
+        raise ValueError(f"目录里没有“{category}”这个类别。可用：{keys}")
+    front: dict[str, Any] = {"title": title, "category": entry.key, "scope": scope, "valid_from": day.isoformat()}
+    if entry.default_days:
+        front["valid_until"] = (day + timedelta(days=entry.default_days - 1)).isoformat()
+    if entry.department:
+        front["department"] = entry.department
+    slug = re.sub(r"[^\w-]+", "-", title).strip("-")[:40] or "item"
+    relpath = f"{day.year}/{entry.key}/{day.isoformat()}-{slug}.md"
+    if relpath in existing or relpath.rsplit(".", 1)[0] + ".yaml" in existing:
+        raise ValueError(f"content/{relpath} 已经存在，不会覆盖。请换一个标题，或直接编辑那个文件。")
+    text = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+    body = "（在这里写正文。可以用 Markdown：空一行分段，- 开头列清单，| 画表格。）\n"
+    return relpath, f"---\n{text}---\n{body}"
+
+
+@dataclass(frozen=True)
+class Row:
+    item: Item
+    audience: Audience
+    state: str  # 正在公开 | 撤销公告 | 尚未开始 | 已到期
+
+
+def listing(items: tuple[Item, ...], audiences: list[Audience], day: date, which: str) -> list[Row]:
+    """which: current (default) | upcoming | expired | all."""
+    rows = []
+    for audience in audiences:
+        for item in items:
+            if item.status is Status.DRAFT:
+                continue
+            seen = exposure(item, audience, day)
+            if seen is None:
+                later = item.valid_from > day or (audience is Audience.PUBLIC and (item.public_from or item.valid_from) > day)
+                state = "尚未开始" if later and (audience is Audience.INTERNAL or item.scope is Audience.PUBLIC) else ""
+            elif seen.archived:
+                state = "已到期"
+            else:
+                state = "正在公开" if seen.full else "撤销公告"
+            wanted = {"current": ("正在公开", "撤销公告"), "upcoming": ("尚未开始",), "expired": ("已到期",)}
+            if state and (which == "all" or state in wanted[which]):
+                rows.append(Row(item, audience, state))
+    return sorted(rows, key=lambda r: (r.audience.value, r.item.valid_from, r.item.id))
+
+
+def _record(row: Row) -> dict[str, Any]:
+    item = row.item
+    return {
+        "audience": row.audience.value, "state": row.state, "id": item.id, "title": item.title, "category": item.category,
+        "valid_from": item.valid_from.isoformat(), "valid_until": item.valid_until.isoformat() if item.valid_until else None,
+        "public_from": item.public_from.isoformat() if item.public_from else None, "source": item.source,
+    }  # fmt: skip
+
+
+def format_rows(rows: list[Row], form: str) -> str:
+    if form == "json":
+        return json.dumps([_record(r) for r in rows], ensure_ascii=False, indent=2)
+    if form == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(_record(rows[0]) if rows else ["audience"]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(_record(r) for r in rows)
+        return out.getvalue().rstrip("\n")
+    lines = [f"{'输出':<6}{'状态':<6}{'开始':<12}{'结束':<12}标题（文件）"]
+    for r in rows:
+        until = r.item.valid_until.isoformat() if r.item.valid_until else "长期"
+        label = "党内" if r.audience is Audience.INTERNAL else "公开"
+        lines.append(f"{label:<6}{r.state:<6}{r.item.valid_from.isoformat():<12}{until:<12}{r.item.title}（{r.item.source}）")
+    lines.append(f"共 {len(rows)} 项")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Change:
+    item: Item
+    audience: Audience
+    what: str  # 开始公开 | 向社会公开 | 公开期满 | 被新一期替换
+
+
+def next_change(items: tuple[Item, ...], day: date) -> tuple[date | None, list[Change]]:
+    """The first day after `day` on which any output changes, and what changes then."""
+    best: date | None = None
+    changes: list[Change] = []
+    for item in items:
+        for audience in Audience:
+            now = exposure(item, audience, day)
+            boundaries = {item.valid_from, item.public_from or item.valid_from}
+            if item.valid_until is not None:
+                boundaries.add(item.valid_until + timedelta(days=1))
+            for boundary in sorted(b for b in boundaries if b > day):
+                if exposure(item, audience, boundary) != now:
+                    if best is None or boundary < best:
+                        best, changes = boundary, []
+                    if boundary == best:
+                        changes.append(Change(item, audience, _what(item, audience, boundary)))
+                    break
+    return best, changes
+
+
+def _what(item: Item, audience: Audience, boundary: date) -> str:
+    if item.valid_until is not None and boundary == item.valid_until + timedelta(days=1):
+        return "公开期满"
+    if audience is Audience.PUBLIC and item.public_from == boundary and item.public_from != item.valid_from:
+        return "向社会公开"
+    return "开始公开"

@@ -1,0 +1,169 @@
+"""Turns the output folder into a live preview on 127.0.0.1: serves the last good build, tells open pages to
+reload after each rebuild (server-sent events) and overlays the errors of a failed one."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+EVENTS = "/__gongkai/events"
+SECTIONS = ("internal", "public", "kiosk", "posters")
+
+# Injected into every HTML page as it is served (never into the files on disk): listens for rebuilds.
+LIVE_RELOAD = """<script>
+(function () {
+  var source = new EventSource("/__gongkai/events");
+  source.addEventListener("reload", function () { location.reload(); });
+  source.addEventListener("errors", function (event) {
+    var problems = JSON.parse(event.data), box = document.getElementById("gongkai-errors");
+    if (!problems.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "gongkai-errors";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2em;white-space:pre-wrap;" +
+        "background:rgba(40,0,0,.93);color:#fff;font:16px/1.7 monospace;cursor:auto";
+      document.body.appendChild(box);
+    }
+    box.textContent = "构建失败：仍在显示上一次成功的结果。请按下面的文件和行号修改，保存后会自动刷新。\\n\\n" + problems.join("\\n");
+  });
+})();
+</script>
+"""
+
+
+@dataclass
+class Session:
+    """What the server knows between rebuilds; shared by the request threads, guarded by one condition."""
+
+    generation: int = 0
+    errors: list[str] = field(default_factory=list)
+    closed: bool = False
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def succeeded(self) -> None:
+        with self.changed:
+            self.generation += 1
+            self.errors = []
+            self.changed.notify_all()
+
+    def failed(self, errors: list[str]) -> None:
+        with self.changed:
+            self.generation += 1
+            self.errors = errors
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        with self.changed:
+            self.closed = True
+            self.changed.notify_all()
+
+
+def make_server(output: Path, session: Session, port: int) -> http.server.ThreadingHTTPServer:
+    class Handler(_PreviewHandler):
+        root = output.absolute()
+        state = session
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+class _PreviewHandler(http.server.BaseHTTPRequestHandler):
+    root: Path
+    state: Session
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the terminal is for build messages
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        if path == EVENTS:
+            self._events()
+            return
+        if path == "/":
+            links = "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in SECTIONS)
+            self._send(
+                200,
+                "text/html; charset=utf-8",
+                f"<!DOCTYPE html><meta charset=utf-8><title>预览</title><ul>{links}</ul>".encode(),
+            )
+            return
+        target = (self.root / path.lstrip("/")).resolve()
+        if not target.is_relative_to(self.root) or not path.startswith(tuple(f"/{s}" for s in SECTIONS)):
+            self._send(404, "text/plain; charset=utf-8", "没有这个页面".encode())
+            return
+        if target.is_dir():
+            if not path.endswith("/"):
+                self.send_response(301)
+                self.send_header("Location", path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            target = target / "index.html"
+        try:
+            data = target.read_bytes()  # one open: the whole file from one build, never half of a rewrite
+        except OSError:
+            self._send(404, "text/plain; charset=utf-8", "没有这个页面".encode())
+            return
+        kind = _content_type(target.name)
+        if kind.startswith("text/html"):
+            data = data.replace(b"</body>", LIVE_RELOAD.encode() + b"</body>", 1)
+        self._send(200, kind, data)
+
+    def _send(self, status: int, kind: str, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _events(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        state = self.state
+        with state.changed:
+            seen = state.generation
+            errors = list(state.errors)
+        try:
+            self._event("errors", errors)
+            while True:
+                with state.changed:
+                    state.changed.wait_for(lambda seen=seen: state.generation != seen or state.closed, timeout=15)
+                    if state.closed:
+                        return
+                    changed, seen, errors = state.generation != seen, state.generation, list(state.errors)
+                if not changed:
+                    self.wfile.write(b": keep-alive\n\n")
+                elif errors:
+                    self._event("errors", errors)
+                else:
+                    self._event("reload", [])
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _event(self, name: str, data: list[str]) -> None:
+        self.wfile.write(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode())
+        self.wfile.flush()
+
+
+_TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json; charset=utf-8", ".svg": "image/svg+xml", ".pdf": "application/pdf", ".png": "image/png",
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".csv": "text/csv; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+}  # fmt: skip
+
+
+def _content_type(name: str) -> str:
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    return _TYPES.get(suffix, "application/octet-stream")
