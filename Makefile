@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: site test setup setup-test lint golden clean
+.PHONY: site test check setup setup-test lint golden bench clean
 
 site: setup
 	$(PY) build.py build
@@ -13,6 +13,10 @@ test: setup-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+
+# What the pre-commit hook and an editors' CI job run: every error at once, exit 1 if any.
+check: setup
+	$(PY) build.py check --no-posters
 
 setup:
 	scripts/setup-system.sh

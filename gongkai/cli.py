@@ -130,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputRefused as refusal:
         print(f"命令用法错误：{refusal}", file=sys.stderr)
         return EXIT_USAGE
+    if result is None:
+        if not args.quiet:
+            print(f"内容、配置、模板和日期都与上次构建相同，{paths.output}/ 已是最新。")
+        return EXIT_OK
     if not args.quiet:
         print(summary(result, args.command, paths.output))
     return EXIT_OK

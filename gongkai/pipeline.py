@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from gongkai import leaks
+from gongkai.incremental import CACHE, Memory, digest, load_memory
 from gongkai.model import Audience, Config, Item
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
@@ -25,7 +26,7 @@ from gongkai.rendering.site import Records, render_site
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
-from gongkai.writing import write_tree
+from gongkai.writing import MANIFEST, write_tree
 
 Outputs = list[tuple[str, bytes]]
 BUILD_RECORD = ".gongkai-build.json"  # what the output was built from: deploy refuses a stale build
@@ -59,9 +60,16 @@ class Result:
     report: Report | None = None
 
 
-def build(paths: Paths, options: Options = Options()) -> Result:
-    """The build: everything below is pure except reading here and writing the tree at the end."""
-    result = _read_and_run(paths, options)
+def build(paths: Paths, options: Options = Options()) -> Result | None:
+    """The build: everything below is pure except reading here and writing the tree at the end.
+    Returns None when inputs, date and options are those of the output already there (nothing to do)."""
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    record = _record(snapshot, options)
+    if record is not None and _already_built(paths.output, record):
+        return None
+    memory = load_memory(paths.output)
+    cache = read_poster_cache(paths.output) if options.posters else {}
+    result = run(snapshot, options, cache, font_fingerprint() if options.posters else "", memory)
     write_tree(paths.output, result.outputs)
     return result
 
@@ -74,22 +82,29 @@ def check(paths: Paths, options: Options = Options()) -> Result:
 def _read_and_run(paths: Paths, options: Options) -> Result:
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
     cache = read_poster_cache(paths.output) if options.posters else {}
-    return run(snapshot, options, cache, font_fingerprint() if options.posters else "")
+    return run(snapshot, options, cache, font_fingerprint() if options.posters else "", load_memory(paths.output))
 
 
-def parse(snapshot: Snapshot, options: Options = Options()) -> tuple[Config, tuple[Item, ...], list[Problem]]:
+def parse(
+    snapshot: Snapshot, options: Options = Options(), memory: Memory | None = None
+) -> tuple[Config, tuple[Item, ...], list[Problem]]:
     """Config and items with their effective windows, or every error at once. Returns (config, items, warnings)."""
     config = parse_config(snapshot.config, snapshot.config_path)
-    parsed = parse_items(snapshot, config)
+    parsed = parse_items(snapshot, config, memory)
     if parsed.errors:
         raise Problems(parsed.errors)
     return config, settle_windows(parsed.items), list(parsed.warnings)
 
 
 def run(
-    snapshot: Snapshot, options: Options = Options(), cache: Mapping[str, tuple[str, bytes]] | None = None, fonts: str = ""
+    snapshot: Snapshot,
+    options: Options = Options(),
+    cache: Mapping[str, tuple[str, bytes]] | None = None,
+    fonts: str = "",
+    memory: Memory | None = None,
 ) -> Result:
-    config, items, warnings = parse(snapshot, options)
+    memory = memory or Memory()
+    config, items, warnings = parse(snapshot, options, memory)
     requests, request_errors = parse_requests(snapshot)
     entries = parse_register(snapshot.register, snapshot.register_path)
     items, unregistered = number_items(items, entries, snapshot.register_path)
@@ -101,16 +116,21 @@ def run(
     report = supervise(items, requests, config, day)
     records = Records(report, register_rows(items, entries))
     outputs: Outputs = []
+    pages: dict[str, str] = {}
     for audience, seen in views.items():
         internal_records = records if audience is Audience.INTERNAL else None
-        site = render_site(seen, config, snapshot.templates, snapshot.content, snapshot.templates_root, internal_records)
+        site = render_site(
+            seen, config, snapshot.templates, snapshot.content, snapshot.templates_root, internal_records, memory, pages
+        )
         outputs.extend((f"{audience.value}/{path}", data) for path, data in site)
+    # A page reused from the last build was scanned then, and its key covers everything it shows.
+    reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
     kiosk_audience = config.kiosk.audience
     outputs += render_kiosk(config, views[kiosk_audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
     sources = poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts) if options.posters else []
     # Scan before any PDF is made: the posters' HTML holds all their text.
     public_roots = ("public/", "kiosk/") if kiosk_audience is Audience.PUBLIC else ("public/",)
-    public = [(path, data) for path, data in outputs if path.startswith(public_roots)]
+    public = [(path, data) for path, data in outputs if path.startswith(public_roots) and path not in reused]
     public += [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC]
     markers = leaks.forbidden(items, Audience.PUBLIC, day)
     if problems := leaks.scan(public, markers, "公开输出", lambda: _public_text(snapshot, views[Audience.PUBLIC])):
@@ -122,9 +142,37 @@ def run(
         keys = {s.board.key: s.key for s in sources}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
     outputs += render_server(config, snapshot.templates, snapshot.templates_root)
-    outputs.append((BUILD_RECORD, json.dumps({"date": day.isoformat(), "inputs": snapshot.fingerprint}, indent=2).encode()))
+    record = {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": options.posters, "code": code_version()}
+    outputs.append((BUILD_RECORD, json.dumps(record, indent=2).encode()))
+    memory.pages = pages
+    outputs.append((CACHE, memory.dump()))
     boards = {s.board.key: s.view for s in sources}
     return Result(config, day, items, views, sorted(outputs), (*warnings, *poster_warnings), boards, report)
+
+
+def _record(snapshot: Snapshot, options: Options) -> dict[str, object] | None:
+    try:
+        timezone = parse_config(snapshot.config, snapshot.config_path).site.timezone
+    except Problems:
+        return None  # the full run reports them
+    day = options.day or datetime.now(ZoneInfo(timezone)).date()
+    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": options.posters, "code": code_version()}
+
+
+def _already_built(output: Path, record: dict[str, object]) -> bool:
+    """Same inputs, date, options and code as the output there, and none of its files missing: nothing to do."""
+    try:
+        previous = json.loads((output / BUILD_RECORD).read_text("utf-8"))
+        manifest = json.loads((output / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return previous == record and all((output / path).is_file() for path in manifest)
+
+
+def code_version() -> str:
+    """A hash of Gongkai's own source: output built by other code is never taken as up to date."""
+    package = Path(__file__).parent
+    return digest(*(p.read_bytes() for p in sorted(package.rglob("*.py"))))[:16]
 
 
 def _summarised(unregistered: list[Problem], register_path: str) -> list[Problem]:

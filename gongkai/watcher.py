@@ -25,8 +25,8 @@ class Watcher(FileSystemEventHandler):
         self._dirs = [p.absolute() for p in paths if p.is_dir()]
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
+            return  # reads, and a folder's time changing because a file in it did (that file has its own event)
         paths = [Path(str(event.src_path)), Path(str(getattr(event, "dest_path", "") or event.src_path))]
         if not any(self._concerns(p) for p in paths):
             return

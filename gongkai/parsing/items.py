@@ -7,6 +7,7 @@ import posixpath
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from gongkai.incremental import Memory, ParsedItem, digest
 from gongkai.model import Attachment, Audience, CatalogEntry, Config, FeedbackEntry, Item, Status
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
@@ -52,17 +53,38 @@ def is_item_file(relpath: str) -> bool:
     )
 
 
-def parse_items(snapshot: Snapshot, config: Config) -> ParsedItems:
+def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None) -> ParsedItems:
+    """Every item file parsed; with `memory`, an unchanged file whose referenced files still exist is reused
+    (and `memory.items` is refreshed to hold exactly this build's items)."""
     renderer = BodyRenderer()
     files = frozenset(snapshot.content)
+    config_digest = digest(snapshot.config)
+    previous = memory.items if memory is not None else {}
+    fresh: dict[str, ParsedItem] = {}
     errors: list[Problem] = []
     warnings: list[Problem] = []
     items = []
     for relpath in sorted(snapshot.content):
-        if is_item_file(relpath):
-            item = _parse_item(relpath, snapshot, config, renderer, files, errors, warnings)
-            if item is not None:
-                items.append(item)
+        if not is_item_file(relpath):
+            continue
+        key = digest(snapshot.content[relpath], config_digest, snapshot.content_root)
+        cached = previous.get(relpath)
+        if cached and cached.digest == key and all(a.source in files for a in cached.item.attachments):
+            items.append(cached.item)
+            warnings.extend(cached.warnings)
+            fresh[relpath] = cached
+            continue
+        own_errors: list[Problem] = []
+        own_warnings: list[Problem] = []
+        item = _parse_item(relpath, snapshot, config, renderer, files, own_errors, own_warnings)
+        errors.extend(own_errors)
+        warnings.extend(own_warnings)
+        if item is not None:
+            items.append(item)
+            if not own_errors:
+                fresh[relpath] = ParsedItem(key, item, tuple(own_warnings))
+    if memory is not None:
+        memory.items = fresh
     errors.extend(_collisions(items))
     errors.extend(_reopens(items))
     return ParsedItems(tuple(items), tuple(errors), tuple(warnings))

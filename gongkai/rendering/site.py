@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gongkai.incremental import Memory, digest
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
 from gongkai.rendering.records import RegisterRow, render_records
 from gongkai.rendering.templates import environment, fingerprint, linker, render
@@ -39,9 +40,12 @@ def render_site(
     files: Mapping[str, bytes],
     root: str,
     records: Records | None = None,
+    memory: Memory | None = None,
+    pages: dict[str, str] | None = None,
 ) -> list[Output]:
     """Every file of one audience's site, paths relative to that site's root. `records` (internal only): the
-    supervision report and the archive register."""
+    supervision report and the archive register. `memory`: the last build's pages, reused where their key is
+    unchanged; `pages` receives this build's key for every item page."""
     env = environment(templates, root)
     css = templates["style.css"].encode("utf-8")
     stylesheet = f"assets/style.{fingerprint(css)}.css"
@@ -65,6 +69,9 @@ def render_site(
     outputs.append(page("index.html", "home.html", sections=sections(view, config), count=len(view.current)))
     for entry in config.catalog:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
+    pages = pages if pages is not None else {}
+    root_prefix = f"{view.audience.value}/"
+    page_key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value)
     # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
     visible = {s.item.id: s.item for s in view.everything}
     reopened_by: dict[str, list[Item]] = {}
@@ -81,7 +88,17 @@ def render_site(
             "reopened_from": visible.get(item.reopens),
             "reopened_by": reopened_by.get(item.id, []),
         }
-        outputs.append(page(item.page_path, "item.html", **context))
+        # An item page depends on its item, its relations, the templates, the config, the day and the audience.
+        key = digest(
+            page_key,
+            repr(item),
+            str(shown.full),
+            repr(sorted(o.id for o in context["reopened_by"])),
+            repr(context["reopened_from"] and context["reopened_from"].id),
+        )
+        pages[f"{root_prefix}{item.page_path}"] = key
+        previous = memory.reusable_page(f"{root_prefix}{item.page_path}", key) if memory else None
+        outputs.append((item.page_path, previous) if previous is not None else page(item.page_path, "item.html", **context))
         if shown.full:
             outputs.extend((a.output_path, files[a.source]) for a in item.attachments)
     if internal:
