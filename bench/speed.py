@@ -78,25 +78,32 @@ def hugo_site(content: Path, root: Path) -> Path:
     for path in sorted(content.rglob("*.md")):
         front, body = path.read_text("utf-8").split("---\n", 2)[1:]
         meta = yaml.safe_load(front)
-        header = yaml.safe_dump({"title": meta["title"], "date": str(meta["valid_from"]), "categories": [meta["category"]]}, allow_unicode=True)
+        header = yaml.safe_dump(
+            {"title": meta["title"], "date": str(meta["valid_from"]), "categories": [meta["category"]]}, allow_unicode=True
+        )
         (site / "content" / "items" / path.name).write_text(f"---\n{header}---\n{body}", "utf-8")
     layouts = site / "layouts" / "_default"
     layouts.mkdir(parents=True)
     page = '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body>{{ block "main" . }}{{ end }}</body></html>'
     (layouts / "baseof.html").write_text(page, "utf-8")
-    (layouts / "single.html").write_text('{{ define "main" }}<h1>{{ .Title }}</h1><p>{{ .Date.Format "2006-01-02" }}</p>{{ .Content }}{{ end }}', "utf-8")
-    (layouts / "list.html").write_text('{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}', "utf-8")
-    (site / "hugo.toml").write_text('baseURL = "/"\ntitle = "党务公开"\nlanguageCode = "zh-CN"\ndisableKinds = ["RSS", "sitemap"]\n', "utf-8")
+    (layouts / "single.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1><p>{{ .Date.Format "2006-01-02" }}</p>{{ .Content }}{{ end }}', "utf-8"
+    )
+    (layouts / "list.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}',
+        "utf-8",
+    )
+    (site / "hugo.toml").write_text(
+        'baseURL = "/"\ntitle = "党务公开"\nlanguageCode = "zh-CN"\ndisableKinds = ["RSS", "sitemap"]\n', "utf-8"
+    )
     return site
 
 
 def serve_latency(content: Path, output: Path) -> list[float]:
     """Seconds from saving one item among all the others to `serve` sending the reload event."""
-    process = subprocess.Popen(
-        [PYTHON, str(REPO / "build.py"), "serve", "--content", str(content), "--output", str(output), "--no-posters", "--port", "8791",
-         "--config", str(REPO / "site_config.yaml"), "--templates", str(REPO / "templates")],  # fmt: skip
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+    command = [PYTHON, str(REPO / "build.py"), "serve", "--content", str(content), "--output", str(output), "--no-posters"]
+    command += ["--port", "8791", "--config", str(REPO / "site_config.yaml"), "--templates", str(REPO / "templates")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         for line in process.stdout:
             if line.startswith("预览"):
@@ -140,7 +147,9 @@ def main() -> None:
         print("Cold build, 1,000 items, best (median) of 5, side by side:")
         figures = {
             "gongkai": best_of(5, gongkai(content, out), clean),
-            "pelican": best_of(5, [str(BENCH_BIN / "pelican"), "content", "-o", str(out), "-s", "pelicanconf.py", "-q"], clean, pelican),
+            "pelican": best_of(
+                5, [str(BENCH_BIN / "pelican"), "content", "-o", str(out), "-s", "pelicanconf.py", "-q"], clean, pelican
+            ),
             "hugo": best_of(5, [str(BENCH_BIN / "hugo"), "--quiet", "-d", str(out)], clean, hugo),
         }
         for name, (best, median, _) in figures.items():
@@ -160,7 +169,9 @@ def main() -> None:
         print(f"  nothing changed       {noop:6.2f} s = {noop / cold:.0%} of cold (target ≤ 10%)")
         print(f"  one item edited       {one:6.2f} s")
         latencies = serve_latency(big, out10)
-        print(f"  serve, save → reload  {min(latencies) * 1000:.0f} ms best, {max(latencies) * 1000:.0f} ms worst (target ≤ 150 ms)")
+        print(
+            f"  serve, save → reload  {min(latencies) * 1000:.0f} ms best, {max(latencies) * 1000:.0f} ms worst (target ≤ 150 ms)"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gongkai.model import Config, Item
+from gongkai.rendering.site import item_record
 from gongkai.rendering.templates import environment, fingerprint, render
 from gongkai.visibility import Shown, View, next_change
 
@@ -68,25 +69,10 @@ def render_kiosk(
 
 
 def _slide(shown: Shown, config: Config) -> dict[str, Any]:
-    item = shown.item
-    entry = config.entry(item.category)
-    slide: dict[str, Any] = {
-        "id": item.id,
-        "title": item.title,
-        "category": entry.name,
-        "group": entry.group,
-        "issuer": item.issuer,
-        "doc_number": item.doc_number,
-        "date": item.date.isoformat(),
-        "valid_from": item.valid_from.isoformat(),
-        "valid_until": item.valid_until.isoformat() if item.valid_until else None,
-        "pinned": item.pinned,
-        "withdrawn": not shown.full,
-    }
+    """The site's JSON record of the item, with the text the screen shows; files are for the sites only."""
+    slide = item_record(shown, config)
+    del slide["url"]
     if shown.full:
-        slide["summary"] = item.summary
-        slide["body"] = item.body_html
-        slide["attachments"] = [a.name for a in item.attachments if a.listed]
-    else:
-        slide["reason"] = item.withdrawn_reason
+        slide["body"] = shown.item.body_html
+        slide["attachments"] = [a["name"] for a in slide["attachments"]]
     return slide

@@ -123,12 +123,13 @@ def sections(view: View, config: Config) -> tuple[Section, ...]:
 
 
 def _json_index(view: View, config: Config) -> bytes:
-    records = [_record(shown, config) for shown in view.current]
+    records = [item_record(shown, config) for shown in view.current]
     document = {"site": config.site.name, "audience": view.audience.value, "date": view.day.isoformat(), "items": records}
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _record(shown: Shown, config: Config) -> dict[str, Any]:
+def item_record(shown: Shown, config: Config) -> dict[str, Any]:
+    """An item as the JSON indexes and the kiosk describe it; a withdrawn one without text or files."""
     item: Item = shown.item
     entry = config.entry(item.category)
     record: dict[str, Any] = {

@@ -66,7 +66,7 @@
     var section = element("section", "slide");
     section.setAttribute("data-id", slide.id);
     var head = element("div", "head");
-    head.appendChild(element("p", "category", slide.group + " · " + slide.category));
+    head.appendChild(element("p", "category", slide.group + " · " + slide.category_name));
     var title = element("h2");
     if (slide.pinned) title.appendChild(element("span", "pin", "置顶"));
     title.appendChild(document.createTextNode(slide.title));
@@ -83,7 +83,7 @@
     var viewport = element("div", "viewport");
     var content = element("div", "content");
     if (slide.withdrawn) {
-      content.appendChild(element("p", "notice", "本事项已撤销。撤销说明：" + slide.reason));
+      content.appendChild(element("p", "notice", "本事项已撤销。撤销说明：" + slide.withdrawn_reason));
     } else {
       if (slide.summary) content.appendChild(element("p", "summary", slide.summary));
       var body = element("div", "body");
