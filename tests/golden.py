@@ -4,6 +4,7 @@ Text files are kept whole, so a diff shows exactly what changed; binary attachme
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 from datetime import date
@@ -14,20 +15,28 @@ from gongkai.reading import read_snapshot
 from tests.scratch import REPO, SAMPLE_DATE
 
 GOLDEN = REPO / "tests" / "golden" / "sample"
-TEXT_SUFFIXES = (".html", ".json", ".css", ".svg", ".csv")
+TEXT_SUFFIXES = (".html", ".json", ".css", ".svg", ".csv", ".js", ".conf")
 MANIFEST = "binary-files.sha256"
 POSTER_GOLDEN = REPO / "tests" / "golden" / "poster-lobby-page1.png"
 KIOSK_GOLDEN = str(REPO / "tests" / "golden" / "kiosk-{name}.png")
 KIOSK_MOMENT = "2026-11-20T10:00:00+08:00"
 
 
+def sample_snapshot():
+    """The sample as `python build.py` reads it from the repository: with relative paths, which the output
+    shows (e.g. in the register's 源文件 column), so the golden files do not depend on where the clone is."""
+    with contextlib.chdir(REPO):
+        return read_snapshot(Path("content"), Path("site_config.yaml"), Path("templates"))
+
+
 def sample_outputs() -> dict[str, bytes]:
-    snapshot = read_snapshot(REPO / "content", REPO / "site_config.yaml", REPO / "templates")
-    return dict(run(snapshot, Options(day=date.fromisoformat(SAMPLE_DATE), posters=False)).outputs)
+    return dict(run(sample_snapshot(), Options(day=date.fromisoformat(SAMPLE_DATE), posters=False)).outputs)
 
 
 def golden_form(outputs: dict[str, bytes]) -> dict[str, bytes]:
-    """What the golden folder holds for these outputs: text files as they are, binaries as one manifest."""
+    """What the golden folder holds for these outputs: text files as they are, binaries as one manifest.
+    The build's own bookkeeping (.gongkai-build.json, .cache/: hashes of the code and the inputs) is left out."""
+    outputs = {path: data for path, data in outputs.items() if not path.startswith(".")}
     form = {path: data for path, data in outputs.items() if path.endswith(TEXT_SUFFIXES)}
     hashes = [f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(outputs.items()) if path not in form]
     form[MANIFEST] = "".join(hashes).encode("utf-8")
@@ -40,8 +49,7 @@ def poster_page_image(scratch: Path):
 
     from PIL import Image
 
-    snapshot = read_snapshot(REPO / "content", REPO / "site_config.yaml", REPO / "templates")
-    outputs = dict(run(snapshot, Options(day=date.fromisoformat(SAMPLE_DATE))).outputs)
+    outputs = dict(run(sample_snapshot(), Options(day=date.fromisoformat(SAMPLE_DATE))).outputs)
     (scratch / "lobby.pdf").write_bytes(outputs["posters/lobby.pdf"])
     command = ["pdftoppm", "-r", "20", "-gray", "-png", "-f", "1", "-l", "1", "-singlefile"]
     subprocess.run([*command, str(scratch / "lobby.pdf"), str(scratch / "page")], check=True)
@@ -57,8 +65,7 @@ def kiosk_image(browser, viewport: tuple[int, int]):
 
     from gongkai.writing import write_tree
 
-    snapshot = read_snapshot(REPO / "content", REPO / "site_config.yaml", REPO / "templates")
-    outputs = run(snapshot, Options(day=date.fromisoformat(SAMPLE_DATE), posters=False)).outputs
+    outputs = run(sample_snapshot(), Options(day=date.fromisoformat(SAMPLE_DATE), posters=False)).outputs
     with tempfile.TemporaryDirectory() as scratch:
         write_tree(Path(scratch) / "output", [(p, d) for p, d in outputs if p.startswith("kiosk/")])
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})

@@ -191,6 +191,7 @@ def test_a_day_of_rotation_keeps_the_heap_flat(tmp_path, page):
             page.clock.run_for(3_600_000)
         growth = heap() - before
         assert page.evaluate("gongkaiKiosk.slides.length") == 8
+    print(f"kiosk JS heap growth over a simulated day: {growth / 1e6:.2f} MB")
     assert growth < 10 * 1024 * 1024, f"heap grew by {growth / 1e6:.1f} MB over a day"
     assert page.errors == []
 
