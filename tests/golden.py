@@ -20,6 +20,7 @@ MANIFEST = "binary-files.sha256"
 POSTER_GOLDEN = REPO / "tests" / "golden" / "poster-lobby-page1.png"
 KIOSK_GOLDEN = str(REPO / "tests" / "golden" / "kiosk-{name}.png")
 KIOSK_MOMENT = "2026-11-20T10:00:00+08:00"
+KIOSK_EARLIER = "2026-11-20T09:59:00+08:00"
 
 
 def sample_snapshot():
@@ -70,7 +71,9 @@ def kiosk_image(browser, viewport: tuple[int, int]):
         write_tree(Path(scratch) / "output", [(p, d) for p, d in outputs if p.startswith("kiosk/")])
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         page = context.new_page()
-        page.clock.install(time=KIOSK_MOMENT)
+        # Install a minute early, then pause at the moment: pausing where the clock already is can land a few
+        # milliseconds in the past, which Playwright refuses.
+        page.clock.install(time=KIOSK_EARLIER)
         page.clock.pause_at(KIOSK_MOMENT)
         page.goto((Path(scratch) / "output/kiosk/index.html").as_uri())
         page.wait_for_function("window.gongkaiKiosk && gongkaiKiosk.index === 0")

@@ -48,7 +48,7 @@ def render_kiosk(
     }
     version = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
     data["version"] = version
-    slides_json = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    slides_json = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     env = environment(templates, root)
     html = render(
         env, "kiosk/index.html", kiosk=config.kiosk, site=config.site, assets=assets,

@@ -105,7 +105,8 @@ def _register_record(row: RegisterRow, config: Config, day: date) -> dict[str, A
 
 
 def _json(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    # Compact: with indent, json falls back from its C encoder to Python, 10x slower on 10,000 items.
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def report_json(report: Report) -> bytes:

@@ -125,7 +125,8 @@ def sections(view: View, config: Config) -> tuple[Section, ...]:
 def _json_index(view: View, config: Config) -> bytes:
     records = [item_record(shown, config) for shown in view.current]
     document = {"site": config.site.name, "audience": view.audience.value, "date": view.day.isoformat(), "items": records}
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    # Compact: with indent, json falls back from its C encoder to Python, 10x slower on 10,000 items.
+    return (json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def item_record(shown: Shown, config: Config) -> dict[str, Any]:
