@@ -64,12 +64,13 @@ def build(paths: Paths, options: Options = Options()) -> Result | None:
     """The build: everything below is pure except reading here and writing the tree at the end.
     Returns None when inputs, date and options are those of the output already there (nothing to do)."""
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    record = _record(snapshot, options)
+    fonts = font_fingerprint() if options.posters else ""  # a changed font must redraw the posters
+    record = _record(snapshot, options, fonts)
     if record is not None and _already_built(paths.output, record):
         return None
     memory = load_memory(paths.output)
     cache = read_poster_cache(paths.output) if options.posters else {}
-    result = run(snapshot, options, cache, font_fingerprint() if options.posters else "", memory)
+    result = run(snapshot, options, cache, fonts, memory)
     write_tree(paths.output, result.outputs)
     return result
 
@@ -142,21 +143,26 @@ def run(
         keys = {s.board.key: s.key for s in sources}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
     outputs += render_server(config, snapshot.templates, snapshot.templates_root)
-    record = {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": options.posters, "code": code_version()}
-    outputs.append((BUILD_RECORD, json.dumps(record, indent=2).encode()))
+    outputs.append((BUILD_RECORD, json.dumps(build_record(snapshot, options, day, fonts), indent=2).encode()))
     memory.pages = pages
     outputs.append((CACHE, memory.dump()))
     boards = {s.board.key: s.view for s in sources}
     return Result(config, day, items, views, sorted(outputs), (*warnings, *poster_warnings), boards, report)
 
 
-def _record(snapshot: Snapshot, options: Options) -> dict[str, object] | None:
+def _record(snapshot: Snapshot, options: Options, fonts: str) -> dict[str, object] | None:
     try:
         timezone = parse_config(snapshot.config, snapshot.config_path).site.timezone
     except Problems:
         return None  # the full run reports them
     day = options.day or datetime.now(ZoneInfo(timezone)).date()
-    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": options.posters, "code": code_version()}
+    return build_record(snapshot, options, day, fonts)
+
+
+def build_record(snapshot: Snapshot, options: Options, day: date, fonts: str) -> dict[str, object]:
+    """What an output was built from; equal records, equal outputs."""
+    posters = [options.posters, fonts]
+    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": posters, "code": code_version()}
 
 
 def _already_built(output: Path, record: dict[str, object]) -> bool:
