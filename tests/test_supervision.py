@@ -122,10 +122,15 @@ def test_register_csv_opens_cleanly_in_excel(tmp_path):
     assert rows[1][0] == "GK-notice-2026-0001" and rows[1][1] == tricky and rows[1][9] == "正在公开"
 
 
-def test_multiline_title_quoting():
-    out = io.StringIO()
-    csv.writer(out).writerow(["第一行\n第二行"])
-    assert next(iter(csv.reader(io.StringIO(out.getvalue())))) == ["第一行\n第二行"]
+def test_register_csv_keeps_a_title_with_a_line_break_in_one_cell(tmp_path):
+    paths = make_site(tmp_path, {"a.md": item("第一行\n第二行, 还有逗号")})
+    result = run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=DAY, posters=False))
+    from gongkai.register import update_register
+
+    entries, _ = update_register((), result.items, result.config)
+    data = register_csv(register_rows(result.items, entries), result.config, DAY).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data, newline="")))
+    assert len(rows) == 2 and rows[1][1] == "第一行\n第二行, 还有逗号"
 
 
 def test_supervise_is_pure_over_items(tmp_path):
