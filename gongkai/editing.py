@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from gongkai.model import Audience, Config, Item, Status
-from gongkai.visibility import exposure
+from gongkai.visibility import exposure, item_change
 
 
 def new_item(config: Config, category: str, title: str, scope: str, day: date, existing: set[str]) -> tuple[str, str]:
@@ -102,22 +102,9 @@ class Change:
 
 def next_change(items: tuple[Item, ...], day: date) -> tuple[date | None, list[Change]]:
     """The first day after `day` on which any output changes, and what changes then."""
-    best: date | None = None
-    changes: list[Change] = []
-    for item in items:
-        for audience in Audience:
-            now = exposure(item, audience, day)
-            boundaries = {item.valid_from, item.public_from or item.valid_from}
-            if item.valid_until is not None:
-                boundaries.add(item.valid_until + timedelta(days=1))
-            for boundary in sorted(b for b in boundaries if b > day):
-                if exposure(item, audience, boundary) != now:
-                    if best is None or boundary < best:
-                        best, changes = boundary, []
-                    if boundary == best:
-                        changes.append(Change(item, audience, _what(item, audience, boundary)))
-                    break
-    return best, changes
+    changes = [(when, item, audience) for item in items for audience in Audience if (when := item_change(item, audience, day))]
+    best = min((when for when, _, _ in changes), default=None)
+    return best, [Change(item, audience, _what(item, audience, when)) for when, item, audience in changes if when == best]
 
 
 def _what(item: Item, audience: Audience, boundary: date) -> str:

@@ -50,6 +50,11 @@ class View:
     def everything(self) -> tuple[Shown, ...]:
         return self.current + self.archive
 
+    def only(self, categories: tuple[str, ...]) -> View:
+        """What is current, limited to `categories` (empty: all): a board's or the kiosk's share of the view."""
+        keep = set(categories)
+        return View(self.audience, self.day, tuple(s for s in self.current if not keep or s.item.category in keep), ())
+
 
 def view(items: tuple[Item, ...], audience: Audience, day: date) -> View:
     current, archive = [], []
@@ -70,14 +75,16 @@ def _archive_order(shown: Shown) -> tuple:
     return (-(item.valid_until or item.valid_from).toordinal(), item.id)
 
 
+def item_change(item: Item, audience: Audience, day: date) -> date | None:
+    """The first day after `day` on which `audience`'s view of `item` changes. Exposure only changes on the
+    item's own boundaries (start, going public, the day after its end), so only those are checked."""
+    boundaries = {item.valid_from, item.public_from or item.valid_from}
+    if item.valid_until is not None:
+        boundaries.add(item.valid_until + timedelta(days=1))
+    now = exposure(item, audience, day)
+    return next((d for d in sorted(boundaries) if d > day and exposure(item, audience, d) != now), None)
+
+
 def next_change(items: tuple[Item, ...], audience: Audience, day: date) -> date | None:
-    """The first day after `day` on which what `audience` sees changes: an item starts, goes public or ends.
-    An item's exposure only changes on its own boundaries, so each item is checked at those alone."""
-    changes = []
-    for item in items:
-        boundaries = {item.valid_from, item.public_from or item.valid_from}
-        if item.valid_until is not None:
-            boundaries.add(item.valid_until + timedelta(days=1))
-        now = exposure(item, audience, day)
-        changes += [d for d in sorted(boundaries) if d > day and exposure(item, audience, d) != now][:1]
-    return min(changes, default=None)
+    """The first day after `day` on which what `audience` sees changes: an item starts, goes public or ends."""
+    return min((d for item in items if (d := item_change(item, audience, day)) is not None), default=None)

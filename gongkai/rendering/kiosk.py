@@ -15,17 +15,12 @@ from gongkai.visibility import Shown, View, next_change
 POLL_SECONDS = 30
 
 
-def kiosk_view(config: Config, seen: View) -> View:
-    keep = set(config.kiosk.categories)
-    return View(seen.audience, seen.day, tuple(s for s in seen.current if not keep or s.item.category in keep), ())
-
-
 def render_kiosk(
     config: Config, seen: View, items: tuple[Item, ...], templates: Mapping[str, str], files: Mapping[str, bytes], root: str
 ) -> list[tuple[str, bytes]]:
     """kiosk/index.html with the slides inline (file:// cannot fetch), slides.json and version.json for polling
     over http, the script and stylesheet, and the images the slides show. Paths relative to the output folder."""
-    seen = kiosk_view(config, seen)
+    seen = seen.only(config.kiosk.categories)
     script = templates["kiosk/kiosk.js"].encode("utf-8")
     style = templates["kiosk/kiosk.css"].encode("utf-8")
     assets = fingerprint(script + b"\0" + style)

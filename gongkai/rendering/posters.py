@@ -42,13 +42,6 @@ class PosterSource:
         return f"posters/{self.board.key}.pdf"
 
 
-def board_view(board: Board, seen: View) -> View:
-    """Exactly what the board's audience sees on the day, limited to the board's categories."""
-    keep = set(board.categories)
-    current = tuple(s for s in seen.current if not keep or s.item.category in keep)
-    return View(seen.audience, seen.day, current, ())
-
-
 def poster_sources(
     config: Config, views: Mapping[Audience, View], templates: Mapping[str, str], root: str, fonts: str
 ) -> list[PosterSource]:
@@ -62,7 +55,7 @@ def poster_sources(
     channels.append(f"电子邮箱：{feedback.email}" if feedback.email else "")
     sources = []
     for board in config.boards:
-        seen = board_view(board, views[board.audience])
+        seen = views[board.audience].only(board.categories)  # exactly what its audience sees, in its categories
         base = config.site.public_url if board.audience is Audience.PUBLIC else config.site.internal_url
         urls = tuple(f"{base}/{quote(s.item.page_path)}" for s in seen.current) if base else ()
         qr = {s.item.id: _placeholder(n) if base else "" for n, s in enumerate(seen.current)}
