@@ -70,13 +70,9 @@ def deploy_local(source: Path, target: DeployTarget, now: datetime) -> list[str]
 
 def rollback_local(target: DeployTarget) -> list[str]:
     dest = Path(target.dest)
-    releases = (
-        sorted(p.name for p in (dest / RELEASES).iterdir() if not p.name.startswith(".")) if (dest / RELEASES).is_dir() else []
-    )
+    names = [p.name for p in (dest / RELEASES).iterdir()] if (dest / RELEASES).is_dir() else []
     current = os.readlink(dest / "current").rsplit("/", 1)[-1] if (dest / "current").is_symlink() else None
-    if current not in releases or releases.index(current) == 0:
-        raise DeployRefused(f"{dest} 没有更早的版本可以回退。")
-    previous = releases[releases.index(current) - 1]
+    previous = _before(names, current, str(dest))
     _point(dest, f"{RELEASES}/{previous}")
     return [f"已回退：{dest}/current → {RELEASES}/{previous}（原为 {current}）"]
 
@@ -101,9 +97,27 @@ def _carry_fingerprinted(current: Path, new: Path) -> int:
     return carried
 
 
+def _releases(names: list[str]) -> list[str]:
+    """Finished releases in age order (the names sort by time); partial uploads start with a dot."""
+    return sorted(n for n in names if not n.startswith("."))
+
+
+def _stale(names: list[str], keep: int, newest: str) -> list[str]:
+    """Releases beyond the newest `keep`, never the one just made."""
+    releases = _releases(names)
+    return [n for n in releases[:-keep] if n != newest] if len(releases) > keep else []
+
+
+def _before(names: list[str], current: str | None, dest: str) -> str:
+    """The release a rollback returns to: the one before `current`."""
+    releases = _releases(names)
+    if current not in releases or releases.index(current) == 0:
+        raise DeployRefused(f"{dest} 没有更早的版本可以回退。")
+    return releases[releases.index(current) - 1]
+
+
 def _prune(releases: Path, keep: int, keep_also: str) -> list[str]:
-    names = sorted(p.name for p in releases.iterdir() if not p.name.startswith("."))
-    old = [n for n in names[:-keep] if n != keep_also] if len(names) > keep else []
+    old = _stale([p.name for p in releases.iterdir()], keep, keep_also)
     for name in old:
         shutil.rmtree(releases / name)
     return old
@@ -112,12 +126,16 @@ def _prune(releases: Path, keep: int, keep_also: str) -> list[str]:
 Runner = Callable[[list[str]], str]
 
 
+def _remote(target: DeployTarget, ssh: str, run: Runner) -> tuple[str, str, Callable[[str], str]]:
+    """(host, path, a function running a shell script there)."""
+    host, path = target.dest.split(":", 1)
+    shell = shlex.split(ssh)
+    return host, path.rstrip("/"), lambda script: run([*shell, host, script])
+
+
 def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, run: Runner) -> list[str]:
     """The same release-and-swap scheme on another machine: rsync into a partial folder, rename, swap over ssh."""
-    host, path = target.dest.split(":", 1)
-    path = path.rstrip("/")
-    shell = shlex.split(ssh)
-    remote = lambda script: run([*shell, host, script])  # noqa: E731
+    host, path, remote = _remote(target, ssh, run)
     quoted = shlex.quote(path)
     existing = remote(f"mkdir -p {quoted}/{RELEASES} && ls -1 {quoted}/{RELEASES}").split()
     name = release_name(now, existing)
@@ -130,8 +148,7 @@ def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, r
         f"ln -sfn {RELEASES}/{name} .current.tmp && mv -T .current.tmp current"
     )
     remote(swap)
-    names = sorted(n for n in remote(f"ls -1 {quoted}/{RELEASES}").split() if not n.startswith("."))
-    old = [n for n in names[: -target.keep] if n != name] if len(names) > target.keep else []
+    old = _stale(remote(f"ls -1 {quoted}/{RELEASES}").split(), target.keep, name)
     if old:
         remote(f"cd {quoted}/{RELEASES} && rm -rf " + " ".join(shlex.quote(n) for n in old))
     messages = [f"已发布到 {host}:{path}/current → {RELEASES}/{name}"]
@@ -141,14 +158,11 @@ def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, r
 
 
 def rollback_remote(target: DeployTarget, ssh: str, run: Runner) -> list[str]:
-    host, path = target.dest.split(":", 1)
-    quoted = shlex.quote(path.rstrip("/"))
-    remote = lambda script: run([*shlex.split(ssh), host, script])  # noqa: E731
-    names = sorted(n for n in remote(f"ls -1 {quoted}/{RELEASES}").split() if not n.startswith("."))
+    _, path, remote = _remote(target, ssh, run)
+    quoted = shlex.quote(path)
+    names = remote(f"ls -1 {quoted}/{RELEASES}").split()
     current = remote(f"readlink {quoted}/current").strip().rsplit("/", 1)[-1]
-    if current not in names or names.index(current) == 0:
-        raise DeployRefused(f"{target.dest} 没有更早的版本可以回退。")
-    previous = names[names.index(current) - 1]
+    previous = _before(names, current, target.dest)
     remote(f"cd {quoted} && ln -sfn {RELEASES}/{previous} .current.tmp && mv -T .current.tmp current")
     return [f"已回退：{target.dest}/current → {RELEASES}/{previous}（原为 {current}）"]
 
