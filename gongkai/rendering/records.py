@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,7 +14,6 @@ from typing import Any
 from gongkai.model import Audience, Config, Item
 from gongkai.register import Entry
 from gongkai.rendering.charts import department_bars, window_timeline
-from gongkai.rendering.templates import environment, linker, render
 from gongkai.supervision import Report
 from gongkai.visibility import exposure
 
@@ -49,15 +48,9 @@ def status_of(row: RegisterRow, day: date) -> str:
     return "已到期" if seen.archived else "正在公开"
 
 
-def render_records(
-    report: Report, rows: tuple[RegisterRow, ...], config: Config, templates: Mapping[str, str], common: dict[str, Any], root: str
-) -> list[Output]:
-    """The internal site's record pages, paths relative to the internal site."""
-    env = environment(templates, root)
-
-    def page(path: str, template: str, **context: Any) -> Output:
-        return path, render(env, template, page=path, url=linker(path), **common, **context).encode("utf-8")
-
+def render_records(report: Report, rows: tuple[RegisterRow, ...], config: Config, page: Callable[..., Output]) -> list[Output]:
+    """The internal site's record pages, paths relative to the internal site; `page(path, template, **context)`
+    is the site's own page renderer, so they share its layout, links and context."""
     charts = {
         "departments": department_bars(report.items, config, report.day),
         "timeline": window_timeline(report.items, config, report.day),

@@ -105,7 +105,7 @@ def render_site(
         outputs.append(page("catalog.html", "catalog.html"))
         outputs.append(page("archive.html", "archive.html", shown=view.archive))
         if records is not None:
-            outputs.extend(render_records(records.report, records.rows, config, templates, common, root))
+            outputs.extend(render_records(records.report, records.rows, config, page))
     outputs.append(("items.json", _json_index(view, config)))
     return _unique(outputs)
 
