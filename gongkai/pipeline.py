@@ -62,33 +62,43 @@ class Result:
 
 def build(paths: Paths, options: Options = Options()) -> Result | None:
     """The build: everything below is pure except reading here and writing the tree at the end.
-    Returns None when inputs, date and options are those of the output already there (nothing to do)."""
-    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    fonts = font_fingerprint() if options.posters else ""  # a changed font must redraw the posters
-    record = _record(snapshot, options, fonts)
+    Returns None when inputs, date, options, fonts and code are those of the output already there."""
+    snapshot, options, fonts = _prepare(paths, options)
+    # No day means a broken config, which `run` reports.
+    record = build_record(snapshot, options.day, options.posters, fonts) if options.day else None
     if record is not None and _already_built(paths.output, record):
         return None
-    memory = load_memory(paths.output)
-    cache = read_poster_cache(paths.output) if options.posters else {}
-    result = run(snapshot, options, cache, fonts, memory)
-    write_tree(paths.output, result.outputs)
+    result = _run(paths, snapshot, options, fonts)
+    write_tree(paths.output, [*result.outputs, (BUILD_RECORD, json.dumps(record, indent=2).encode())])
     return result
 
 
 def check(paths: Paths, options: Options = Options()) -> Result:
     """The build without the writer, and strict about the archive register: nothing on disk changes."""
-    return _read_and_run(paths, replace(options, strict_register=True))
+    snapshot, options, fonts = _prepare(paths, replace(options, strict_register=True))
+    return _run(paths, snapshot, options, fonts)
 
 
-def _read_and_run(paths: Paths, options: Options) -> Result:
+def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
+    """Reads the inputs and settles the day once, so that the build and its record agree even at midnight."""
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    fonts = font_fingerprint() if options.posters else ""  # a changed font must redraw the posters
+    if options.day is None:
+        try:
+            timezone = parse_config(snapshot.config, snapshot.config_path).site.timezone
+        except Problems:
+            return snapshot, options, fonts  # `run` reports them with everything else
+        options = replace(options, day=datetime.now(ZoneInfo(timezone)).date())
+    return snapshot, options, fonts
+
+
+def _run(paths: Paths, snapshot: Snapshot, options: Options, fonts: str) -> Result:
+    """`run` with the previous output's memory: its posters and its parsed items and pages."""
     cache = read_poster_cache(paths.output) if options.posters else {}
-    return run(snapshot, options, cache, font_fingerprint() if options.posters else "", load_memory(paths.output))
+    return run(snapshot, options, cache, fonts, load_memory(paths.output))
 
 
-def parse(
-    snapshot: Snapshot, options: Options = Options(), memory: Memory | None = None
-) -> tuple[Config, tuple[Item, ...], list[Problem]]:
+def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tuple[Item, ...], list[Problem]]:
     """Config and items with their effective windows, or every error at once. Returns (config, items, warnings)."""
     config = parse_config(snapshot.config, snapshot.config_path)
     parsed = parse_items(snapshot, config, memory)
@@ -105,7 +115,7 @@ def run(
     memory: Memory | None = None,
 ) -> Result:
     memory = memory or Memory()
-    config, items, warnings = parse(snapshot, options, memory)
+    config, items, warnings = parse(snapshot, memory)
     requests, request_errors = parse_requests(snapshot)
     entries = parse_register(snapshot.register, snapshot.register_path)
     items, unregistered = number_items(items, entries, snapshot.register_path)
@@ -143,26 +153,15 @@ def run(
         keys = {s.board.key: s.key for s in sources}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
     outputs += render_server(config, snapshot.templates, snapshot.templates_root)
-    outputs.append((BUILD_RECORD, json.dumps(build_record(snapshot, options, day, fonts), indent=2).encode()))
     memory.pages = pages
     outputs.append((CACHE, memory.dump()))
     boards = {s.board.key: s.view for s in sources}
     return Result(config, day, items, views, sorted(outputs), (*warnings, *poster_warnings), boards, report)
 
 
-def _record(snapshot: Snapshot, options: Options, fonts: str) -> dict[str, object] | None:
-    try:
-        timezone = parse_config(snapshot.config, snapshot.config_path).site.timezone
-    except Problems:
-        return None  # the full run reports them
-    day = options.day or datetime.now(ZoneInfo(timezone)).date()
-    return build_record(snapshot, options, day, fonts)
-
-
-def build_record(snapshot: Snapshot, options: Options, day: date, fonts: str) -> dict[str, object]:
-    """What an output was built from; equal records, equal outputs."""
-    posters = [options.posters, fonts]
-    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": posters, "code": code_version()}
+def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str) -> dict[str, object]:
+    """What an output was built from; equal records, equal outputs. Deploy reads it too."""
+    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts], "code": code_version()}
 
 
 def _already_built(output: Path, record: dict[str, object]) -> bool:
