@@ -9,6 +9,7 @@ how long after a save `serve` announces the rebuilt page."""
 from __future__ import annotations
 
 import http.client
+import json
 import shutil
 import statistics
 import subprocess
@@ -99,35 +100,50 @@ def hugo_site(content: Path, root: Path) -> Path:
     return site
 
 
-def serve_latency(content: Path, output: Path) -> list[float]:
-    """Seconds from saving one item among all the others to `serve` sending the reload event."""
+def serve_latency(content: Path, output: Path) -> list[tuple[float, float]]:
+    """For three saves of one item's text among all the others: seconds until `serve` announces the item's
+    rebuilt page (checked by fetching it), and until the full rebuild behind it is announced (the kiosk)."""
     command = [PYTHON, str(REPO / "build.py"), "serve", "--content", str(content), "--output", str(output), "--no-posters"]
     command += ["--port", "8791", "--config", str(REPO / "site_config.yaml"), "--templates", str(REPO / "templates")]
+    command += ["--date", DAY]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         for line in process.stdout:
             if line.startswith("预览"):
                 break
+        threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # keep the pipe drained
         latencies = []
         target = next(content.rglob("item-00500.md"))
+        page = f"/public/items/{target.relative_to(content).with_suffix('.html').as_posix()}"
         for n in range(3):
             connection = http.client.HTTPConnection("127.0.0.1", 8791, timeout=120)
             connection.request("GET", "/__gongkai/events")
             response = connection.getresponse()
             response.readline(), response.readline(), response.readline()  # the initial state
-            reloaded = threading.Event()
+            times: dict[str, float] = {}
+            done = threading.Event()
 
-            def wait(response=response, reloaded=reloaded) -> None:
+            def wait(response=response, times=times, done=done) -> None:
                 for raw in response:
-                    if raw.startswith(b"event: reload"):
-                        reloaded.set()
-                        return
+                    if raw.startswith(b"data: ") and raw.strip() != b"data: []":
+                        changed = json.loads(raw[6:])
+                        if page in changed:
+                            times.setdefault("page", time.perf_counter())
+                        if "/kiosk/index.html" in changed:
+                            times.setdefault("all", time.perf_counter())
+                            done.set()
+                            return
 
             threading.Thread(target=wait, daemon=True).start()
+            marker = f"第{n}次修改{time.time_ns()}"
             saved = time.perf_counter()
-            target.write_text(target.read_text("utf-8") + f"\n修改 {n}\n", "utf-8")
-            reloaded.wait(120)
-            latencies.append(time.perf_counter() - saved)
+            target.write_text(target.read_text("utf-8") + f"\n{marker}\n", "utf-8")
+            done.wait(120)
+            served = http.client.HTTPConnection("127.0.0.1", 8791, timeout=30)
+            served.request("GET", page)
+            if marker not in served.getresponse().read().decode():
+                raise SystemExit(f"serve did not serve the edit of {page}")
+            latencies.append((times["page"] - saved, times["all"] - saved))
             connection.close()
         return latencies
     finally:
@@ -169,9 +185,10 @@ def main() -> None:
         print(f"  nothing changed       {noop:6.2f} s = {noop / cold:.0%} of cold (target ≤ 10%)")
         print(f"  one item edited       {one:6.2f} s")
         latencies = serve_latency(big, out10)
-        print(
-            f"  serve, save → reload  {min(latencies) * 1000:.0f} ms best, {max(latencies) * 1000:.0f} ms worst (target ≤ 150 ms)"
-        )
+        pages, everything = [p for p, _ in latencies], [a for _, a in latencies]
+        print(f"  serve, save → edited page reloaded  {min(pages) * 1000:.0f} ms best, {max(pages) * 1000:.0f} ms worst"
+              " (target ≤ 150 ms)")  # fmt: skip
+        print(f"  serve, save → full rebuild reloaded {min(everything):.2f} s best, {max(everything):.2f} s worst")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -22,7 +22,7 @@ from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import register_rows
 from gongkai.rendering.server import render_server
-from gongkai.rendering.site import Records, render_site
+from gongkai.rendering.site import Records, SitePages, render_site
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
@@ -58,19 +58,26 @@ class Result:
     warnings: tuple[Problem, ...]
     posters: dict[str, View] = field(default_factory=dict)  # board key -> what it shows
     report: Report | None = None
+    written: tuple[str, ...] = ()  # what the writer changed on disk (serve reloads the pages among them)
+    # What `serve` keeps to redraw an edited item's pages ahead of the next full build (retouch.py).
+    snapshot: Snapshot | None = None
+    memory: Memory | None = None
+    sites: dict[Audience, SitePages] = field(default_factory=dict)
+    markers: tuple[leaks.Marker, ...] = ()
 
 
-def build(paths: Paths, options: Options = Options()) -> Result | None:
-    """The build: everything below is pure except reading here and writing the tree at the end.
-    Returns None when inputs, date, options, fonts and code are those of the output already there."""
+def build(paths: Paths, options: Options = Options(), memory: Memory | None = None, always: bool = False) -> Result | None:
+    """The build: everything below is pure except reading here and writing the tree at the end. Returns None
+    when inputs, date, options, fonts and code are those of the output already there (unless `always`).
+    `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output."""
     snapshot, options, fonts = _prepare(paths, options)
     # No day means a broken config, which `run` reports.
     record = build_record(snapshot, options.day, options.posters, fonts) if options.day else None
-    if record is not None and _already_built(paths.output, record):
+    if not always and record is not None and _already_built(paths.output, record):
         return None
-    result = _run(paths, snapshot, options, fonts)
-    write_tree(paths.output, [*result.outputs, (BUILD_RECORD, json.dumps(record, indent=2).encode())])
-    return result
+    result = _run(paths, snapshot, options, fonts, memory)
+    written = write_tree(paths.output, [*result.outputs, (BUILD_RECORD, json.dumps(record, indent=2).encode())])
+    return replace(result, written=tuple(written))
 
 
 def check(paths: Paths, options: Options = Options()) -> Result:
@@ -92,10 +99,10 @@ def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
     return snapshot, options, fonts
 
 
-def _run(paths: Paths, snapshot: Snapshot, options: Options, fonts: str) -> Result:
+def _run(paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None) -> Result:
     """`run` with the previous output's memory: its posters and its parsed items and pages."""
     cache = read_poster_cache(paths.output) if options.posters else {}
-    return run(snapshot, options, cache, fonts, load_memory(paths.output))
+    return run(snapshot, options, cache, fonts, memory or load_memory(paths.output))
 
 
 def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tuple[Item, ...], list[Problem]]:
@@ -128,12 +135,11 @@ def run(
     records = Records(report, register_rows(items, entries))
     outputs: Outputs = []
     pages: dict[str, str] = {}
-    for audience, seen in views.items():
+    sites = {audience: SitePages(seen, config, snapshot.templates, snapshot.templates_root) for audience, seen in views.items()}
+    for audience, site in sites.items():
         internal_records = records if audience is Audience.INTERNAL else None
-        site = render_site(
-            seen, config, snapshot.templates, snapshot.content, snapshot.templates_root, internal_records, memory, pages
-        )
-        outputs.extend((f"{audience.value}/{path}", data) for path, data in site)
+        files = render_site(site, snapshot.content, internal_records, memory, pages)
+        outputs.extend((f"{audience.value}/{path}", data) for path, data in files)
     # A page reused from the last build was scanned then, and its key covers everything it shows.
     reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
     kiosk_audience = config.kiosk.audience
@@ -144,7 +150,7 @@ def run(
     public = [(path, data) for path, data in outputs if path.startswith(public_roots) and path not in reused]
     public += [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC]
     markers = leaks.forbidden(items, Audience.PUBLIC, day)
-    if problems := leaks.scan(public, markers, "公开输出", lambda: _public_text(snapshot, views[Audience.PUBLIC])):
+    if problems := leaks.scan(public, markers, "公开输出", lambda: public_text(snapshot, views[Audience.PUBLIC])):
         raise Problems(problems)
     posters, errors, poster_warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
     if errors:
@@ -156,7 +162,10 @@ def run(
     memory.pages = pages
     outputs.append((CACHE, memory.dump()))
     boards = {s.board.key: s.view for s in sources}
-    return Result(config, day, items, views, sorted(outputs), (*warnings, *poster_warnings), boards, report)
+    warnings = (*warnings, *poster_warnings)
+    return Result(
+        config, day, items, views, sorted(outputs), warnings, boards, report, (), snapshot, memory, sites, tuple(markers)
+    )
 
 
 def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str) -> dict[str, object]:
@@ -189,7 +198,7 @@ def _summarised(unregistered: list[Problem], register_path: str) -> list[Problem
     return [Problem(first.path, first.line, message)]
 
 
-def _public_text(snapshot: Snapshot, public: View) -> str:
+def public_text(snapshot: Snapshot, public: View) -> str:
     """Everything the public may legitimately read, to tell a coincidence from a leak."""
     parts = [snapshot.config.decode("utf-8", "replace"), *snapshot.templates.values()]
     for shown in public.current:

@@ -6,50 +6,99 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
-from gongkai.pipeline import Options, Paths, build
+from gongkai.incremental import CACHE
+from gongkai.pipeline import Options, Paths, Result, build
 from gongkai.problems import Problems
+from gongkai.retouch import retouch
 from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
-from gongkai.writing import OutputRefused
+from gongkai.writing import MANIFEST, OutputRefused, update_files
 
 
 class Rebuilder:
-    """One build at a time; a change during a build asks for one more build after it."""
+    """One build at a time; a change during a build asks for one more build after it. Keeps the last good
+    build in memory: an edit to an item's text is on screen before the full rebuild (retouch.py) has begun."""
 
     def __init__(self, paths: Paths, options: Options, session: Session) -> None:
         self.paths, self.options, self.session = paths, options, session
         self._lock = threading.Lock()
         self._again = threading.Event()
+        self._pending: set[Path] = set()
+        self._pending_lock = threading.Lock()
+        self._last: Result | None = None  # the last good build
+        self._manifest: tuple[int, int] | None = None  # the manifest's identity after our last write
 
-    def __call__(self) -> None:
+    def __call__(self, changed: frozenset[Path] = frozenset()) -> None:
+        with self._pending_lock:
+            self._pending |= changed
         self._again.set()
         if not self._lock.acquire(blocking=False):
             return  # the running build will see the flag and go again
         try:
             while self._again.is_set():
                 self._again.clear()
-                self.once()
+                with self._pending_lock:
+                    pending, self._pending = frozenset(self._pending), set()
+                self.once(pending)
         finally:
             self._lock.release()
 
-    def once(self) -> bool:
+    def once(self, changed: frozenset[Path] = frozenset()) -> bool:
         started = time.monotonic()
+        if changed and self._last is not None and self._ours():
+            self._retouch(changed, started)
+        last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
         try:
-            build(self.paths, self.options)
+            result = build(self.paths, self.options, last.memory if last else None, always=last is None)
         except Problems as failure:
             lines = [str(p) for p in failure.problems]
             print(f"构建失败（{len(lines)} 个错误），继续显示上一次成功的结果：", file=sys.stderr)
             print("\n".join(f"  {line}" for line in lines), file=sys.stderr, flush=True)
             self.session.failed(lines)
+            self._last = None  # until a build succeeds, every save goes through the full build
             return False
         except OutputRefused as refusal:
             self.session.failed([str(refusal)])
             print(refusal, file=sys.stderr)
             return False
+        self._last = result
+        self._manifest = self._identity()
         print(f"已重新生成（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
-        self.session.succeeded()
+        self.session.succeeded(result.written if result else ())
         return True
+
+    def _retouch(self, changed: frozenset[Path], started: float) -> None:
+        """The edited items' own pages, written and announced at once; the full build follows."""
+        assert self._last is not None
+        content = self.paths.content.absolute()
+        try:
+            edits = {p.relative_to(content).as_posix(): p.read_bytes() for p in changed}
+        except (ValueError, OSError):
+            return  # outside content/ (a template, the config), a folder, or gone: the full build decides
+        pages = retouch(self._last, edits)
+        if not pages:
+            return
+        # The build's memory on disk no longer describes these pages; the one kept here forgets them too.
+        written = update_files(self.paths.output, pages, remove=[CACHE])
+        if self._last.memory is not None:
+            for path in written:
+                self._last.memory.pages.pop(path, None)
+        self._manifest = self._identity()
+        print(f"已更新 {len(written)} 个页面（{(time.monotonic() - started) * 1000:.0f} 毫秒），正在更新其余部分…", flush=True)
+        self.session.succeeded(written)
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            stat = (self.paths.output / MANIFEST).stat()
+        except OSError:
+            return None
+        return stat.st_ino, stat.st_mtime_ns
+
+    def _ours(self) -> bool:
+        """Whether the output is still as our last write left it (the writer replaces the manifest each time)."""
+        return self._manifest is not None and self._identity() == self._manifest
 
 
 def serve(paths: Paths, options: Options, port: int) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,11 @@ SECTIONS = ("internal", "public", "kiosk", "posters")
 LIVE_RELOAD = """<script>
 (function () {
   var source = new EventSource("/__gongkai/events");
-  source.addEventListener("reload", function () { location.reload(); });
+  source.addEventListener("reload", function (event) {
+    // The files that changed ("*": too many to list). A page reloads when it, or a file it may embed, changed.
+    var changed = JSON.parse(event.data), here = decodeURIComponent(location.pathname).replace(/\\/$/, "/index.html");
+    if (changed.some(function (p) { return p === "*" || p === here || !/\\.(html|json)$/.test(p); })) location.reload();
+  });
   source.addEventListener("errors", function (event) {
     var problems = JSON.parse(event.data), box = document.getElementById("gongkai-errors");
     if (!problems.length) { if (box) box.remove(); return; }
@@ -37,6 +42,10 @@ LIVE_RELOAD = """<script>
 """
 
 
+MAX_LISTED = 500  # beyond this many changed files a reload event says "*" (everything)
+KEPT = 100  # generations whose changed files are remembered for listeners that fell behind
+
+
 @dataclass
 class Session:
     """What the server knows between rebuilds; shared by the request threads, guarded by one condition."""
@@ -45,18 +54,30 @@ class Session:
     errors: list[str] = field(default_factory=list)
     closed: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
+    written: dict[int, tuple[str, ...]] = field(default_factory=dict)  # generation -> URL paths it changed
 
-    def succeeded(self) -> None:
-        with self.changed:
-            self.generation += 1
-            self.errors = []
-            self.changed.notify_all()
+    def succeeded(self, written: Iterable[str] = ()) -> None:
+        """`written`: paths inside the output folder that this build changed."""
+        paths = tuple(f"/{p}" for p in written if p.startswith(tuple(f"{s}/" for s in SECTIONS)))
+        self._next([], paths if len(paths) <= MAX_LISTED else ("*",))
 
     def failed(self, errors: list[str]) -> None:
+        self._next(errors, ())
+
+    def _next(self, errors: list[str], paths: tuple[str, ...]) -> None:
         with self.changed:
             self.generation += 1
             self.errors = errors
+            self.written[self.generation] = paths
+            self.written.pop(self.generation - KEPT, None)
             self.changed.notify_all()
+
+    def since(self, seen: int) -> list[str]:
+        """The URL paths changed by the builds after generation `seen` (call with the condition held)."""
+        paths: set[str] = set()
+        for generation in range(seen + 1, self.generation + 1):
+            paths.update(self.written.get(generation, ("*",)))  # forgotten: too far behind, reload anyway
+        return ["*"] if "*" in paths or len(paths) > MAX_LISTED else sorted(paths)
 
     def close(self) -> None:
         with self.changed:
@@ -141,13 +162,15 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
                     state.changed.wait_for(lambda seen=seen: state.generation != seen or state.closed, timeout=15)
                     if state.closed:
                         return
-                    changed, seen, errors = state.generation != seen, state.generation, list(state.errors)
+                    changed, had_errors, errors = state.generation != seen, bool(errors), list(state.errors)
+                    written = state.since(seen) if changed else []
+                    seen = state.generation
                 if not changed:
                     self.wfile.write(b": keep-alive\n\n")
-                elif errors:
-                    self._event("errors", errors)
-                else:
-                    self._event("reload", [])
+                elif errors or had_errors:
+                    self._event("errors", errors)  # shows the overlay, or clears it after a fix
+                if changed and not errors and written:
+                    self._event("reload", written)
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return

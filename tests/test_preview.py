@@ -90,6 +90,21 @@ def test_edit_break_fix_cycle(preview):
     assert "第四版" in get(port, "/public/items/a.html")[1]
 
 
+def test_text_edit_is_served_before_the_full_rebuild(preview):
+    paths, port = preview
+    events = Events(port)
+    assert events.wait_for("errors", 1) == []
+    (paths.content / "a.md").write_text(item("第一版标题", valid_until="2026-12-31", body="新的正文。"), "utf-8")
+    first = events.wait_for("reload", 1)
+    assert "/public/items/a.html" in first and "/internal/items/a.html" in first
+    assert "新的正文" in get(port, "/public/items/a.html")[1]
+    deadline = time.monotonic() + 10  # then the full build: the kiosk's slides carry the text too
+    while not any("/kiosk/index.html" in data for name, data in events.received if name == "reload"):
+        assert time.monotonic() < deadline, events.received
+        time.sleep(0.02)
+    assert "新的正文" in get(port, "/kiosk/slides.json")[1]
+
+
 def test_requests_during_rebuilds_never_see_a_partial_site(preview):
     paths, port = preview
     failures: list[str] = []
@@ -157,7 +172,7 @@ def test_ctrl_c_exits_cleanly(tmp_path):
 def test_watcher_ignores_editor_temporary_files(tmp_path):
     calls = []
     paths = make_site(tmp_path, {})
-    watcher = Watcher([paths.content, paths.config], lambda: calls.append(1), delay=0.3)
+    watcher = Watcher([paths.content, paths.config], calls.append, delay=0.3)
     watcher.start()
     try:
         (paths.content / ".a.md.swp").write_text("x", "utf-8")
@@ -167,6 +182,7 @@ def test_watcher_ignores_editor_temporary_files(tmp_path):
         (paths.content / "c.md").write_text("x", "utf-8")
         (paths.content / "c.md").write_text("xy", "utf-8")
         time.sleep(1.0)
-        assert calls == [1]  # several events, one debounced rebuild
+        # Several events, one debounced rebuild, naming the file.
+        assert calls == [frozenset({(paths.content / "c.md").absolute()})]
     finally:
         watcher.stop()

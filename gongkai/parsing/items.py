@@ -90,6 +90,14 @@ def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None
     return ParsedItems(tuple(items), tuple(errors), tuple(warnings))
 
 
+def parse_item(snapshot: Snapshot, config: Config, relpath: str) -> tuple[Item | None, list[Problem], list[Problem]]:
+    """One item file alone, exactly as `parse_items` parses it: (item, errors, warnings)."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    item = _parse_item(relpath, snapshot, config, BodyRenderer(), frozenset(snapshot.content), errors, warnings)
+    return item, errors, warnings
+
+
 def _reopens(items: list[Item]) -> list[Problem]:
     """`reopens:` names another item by its path inside content/ (without extension)."""
     ids = [i.id for i in items]

@@ -33,12 +33,62 @@ class Section:
     categories: tuple[tuple[CatalogEntry, tuple[Shown, ...]], ...]
 
 
+class SitePages:
+    """One audience's page renderer: its templates, shared context and links. `serve` keeps it between builds
+    to redraw an edited item's page without rebuilding the site."""
+
+    def __init__(self, view: View, config: Config, templates: Mapping[str, str], root: str) -> None:
+        self.view, self.config = view, config
+        self.env = environment(templates, root)
+        self.css = templates["style.css"].encode("utf-8")
+        self.stylesheet = f"assets/style.{fingerprint(self.css)}.css"
+        internal = view.audience is Audience.INTERNAL
+        self.common = {
+            "site": config.site,
+            "config": config,
+            "audience": view.audience,
+            "internal": internal,
+            "day": view.day,
+            "stylesheet": self.stylesheet,
+            "categories": {e.key: e for e in config.catalog},
+            "every_labels": EVERY_LABELS,
+        }
+        self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value)
+        # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
+        self.visible = {s.item.id: s.item for s in view.everything}
+        self.reopened_by: dict[str, list[Item]] = {}
+        for other in self.visible.values():
+            if other.reopens:
+                self.reopened_by.setdefault(other.reopens, []).append(other)
+
+    def page(self, path: str, template: str, **context: Any) -> Output:
+        html = render(self.env, template, page=path, url=linker(path), **self.common, **context)
+        return path, html.encode("utf-8")
+
+    def item_key(self, shown: Shown) -> str:
+        """What an item page depends on: its item, its relations, the templates, config, day and audience."""
+        item = shown.item
+        reopened_by = sorted(o.id for o in self.reopened_by.get(item.id, []))
+        reopened_from = self.visible.get(item.reopens)
+        return digest(self.key, repr(item), str(shown.full), repr(reopened_by), repr(reopened_from and reopened_from.id))
+
+    def item_page(self, shown: Shown) -> Output:
+        item = shown.item
+        return self.page(
+            item.page_path,
+            "item.html",
+            shown=shown,
+            item=item,
+            entry=self.config.entry(item.category),
+            body=item.body_html.replace('="files/', '="' + linker(item.page_path)("files/")),
+            reopened_from=self.visible.get(item.reopens),
+            reopened_by=self.reopened_by.get(item.id, []),
+        )
+
+
 def render_site(
-    view: View,
-    config: Config,
-    templates: Mapping[str, str],
+    site: SitePages,
     files: Mapping[str, bytes],
-    root: str,
     records: Records | None = None,
     memory: Memory | None = None,
     pages: dict[str, str] | None = None,
@@ -46,62 +96,21 @@ def render_site(
     """Every file of one audience's site, paths relative to that site's root. `records` (internal only): the
     supervision report and the archive register. `memory`: the last build's pages, reused where their key is
     unchanged; `pages` receives this build's key for every item page."""
-    env = environment(templates, root)
-    css = templates["style.css"].encode("utf-8")
-    stylesheet = f"assets/style.{fingerprint(css)}.css"
-    internal = view.audience is Audience.INTERNAL
-    common = {
-        "site": config.site,
-        "config": config,
-        "audience": view.audience,
-        "internal": internal,
-        "day": view.day,
-        "stylesheet": stylesheet,
-        "categories": {e.key: e for e in config.catalog},
-        "every_labels": EVERY_LABELS,
-    }
-
-    def page(path: str, template: str, **context: Any) -> Output:
-        html = render(env, template, page=path, url=linker(path), **common, **context)
-        return path, html.encode("utf-8")
-
-    outputs = [(stylesheet, css)]
+    view, config, page = site.view, site.config, site.page
+    outputs = [(site.stylesheet, site.css)]
     outputs.append(page("index.html", "home.html", sections=sections(view, config), count=len(view.current)))
     for entry in config.catalog:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
     pages = pages if pages is not None else {}
     root_prefix = f"{view.audience.value}/"
-    page_key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value)
-    # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
-    visible = {s.item.id: s.item for s in view.everything}
-    reopened_by: dict[str, list[Item]] = {}
-    for other in visible.values():
-        if other.reopens:
-            reopened_by.setdefault(other.reopens, []).append(other)
     for shown in view.everything:
         item = shown.item
-        context = {
-            "shown": shown,
-            "item": item,
-            "entry": config.entry(item.category),
-            "body": item.body_html.replace('="files/', '="' + linker(item.page_path)("files/")),
-            "reopened_from": visible.get(item.reopens),
-            "reopened_by": reopened_by.get(item.id, []),
-        }
-        # An item page depends on its item, its relations, the templates, the config, the day and the audience.
-        key = digest(
-            page_key,
-            repr(item),
-            str(shown.full),
-            repr(sorted(o.id for o in context["reopened_by"])),
-            repr(context["reopened_from"] and context["reopened_from"].id),
-        )
-        pages[f"{root_prefix}{item.page_path}"] = key
+        key = pages[f"{root_prefix}{item.page_path}"] = site.item_key(shown)
         previous = memory.reusable_page(f"{root_prefix}{item.page_path}", key) if memory else None
-        outputs.append((item.page_path, previous) if previous is not None else page(item.page_path, "item.html", **context))
+        outputs.append((item.page_path, previous) if previous is not None else site.item_page(shown))
         if shown.full:
             outputs.extend((a.output_path, files[a.source]) for a in item.attachments)
-    if internal:
+    if view.audience is Audience.INTERNAL:
         outputs.append(page("catalog.html", "catalog.html"))
         outputs.append(page("archive.html", "archive.html", shown=view.archive))
         if records is not None:
