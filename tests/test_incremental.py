@@ -29,6 +29,8 @@ steps = st.lists(
         st.tuples(st.just("day"), st.integers(-12, 12)),
         st.tuples(st.just("template")),
         st.tuples(st.just("attach"), st.integers(0, 5)),
+        st.tuples(st.just("reopen"), st.integers(0, 5)),
+        st.tuples(st.just("retitle base"), st.sampled_from(TITLES)),
     ),
     min_size=1,
     max_size=6,
@@ -72,6 +74,10 @@ def _apply(step: tuple, content: Path, templates: Path, day: date) -> date:
     elif kind == "template":
         style = templates / "style.css"
         style.write_text(style.read_text("utf-8") + "\n/* edited */\n", "utf-8")
+    elif kind == "reopen":  # pages that link to each other show each other's titles
+        (content / f"n{step[1]}.md").write_text(item(f"再次公开{step[1]}", reopens="base", valid_from="2026-11-15"), "utf-8")
+    elif kind == "retitle base":
+        (content / "base.md").write_text(item(step[1], valid_from="2026-11-01", valid_until="2026-12-31"), "utf-8")
     elif kind == "attach":
         (content / "files").mkdir(exist_ok=True)
         (content / "files/a.pdf").write_bytes(b"%PDF-1.4 " + str(step[1]).encode())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from gongkai.incremental import Memory, ParsedItem, digest
 from gongkai.model import Attachment, Audience, CatalogEntry, Config, FeedbackEntry, Item, Status
+from gongkai.parallel import split
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
 from gongkai.parsing.text import decode, split_front_matter
@@ -56,27 +58,39 @@ def is_item_file(relpath: str) -> bool:
 def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None) -> ParsedItems:
     """Every item file parsed; with `memory`, an unchanged file whose referenced files still exist is reused
     (and `memory.items` is refreshed to hold exactly this build's items)."""
-    renderer = BodyRenderer()
     files = frozenset(snapshot.content)
     config_digest = digest(snapshot.config)
     previous = memory.items if memory is not None else {}
+    keys = {r: digest(snapshot.content[r], config_digest, snapshot.content_root) for r in sorted(files) if is_item_file(r)}
+    reusable = {
+        relpath: cached
+        for relpath, key in keys.items()
+        if (cached := previous.get(relpath)) and cached.digest == key and all(a.source in files for a in cached.item.attachments)
+    }
+
+    def parse_chunk(chunk: Sequence[str]) -> list[tuple[Item | None, list[Problem], list[Problem]]]:
+        renderer = BodyRenderer()
+        results = []
+        for relpath in chunk:
+            errors: list[Problem] = []
+            warnings: list[Problem] = []
+            results.append((_parse_item(relpath, snapshot, config, renderer, files, errors, warnings), errors, warnings))
+        return results
+
+    todo = [relpath for relpath in keys if relpath not in reusable]
+    parsed = dict(zip(todo, split(parse_chunk, todo), strict=True))  # both cores on a cold build
     fresh: dict[str, ParsedItem] = {}
     errors: list[Problem] = []
     warnings: list[Problem] = []
     items = []
-    for relpath in sorted(snapshot.content):
-        if not is_item_file(relpath):
-            continue
-        key = digest(snapshot.content[relpath], config_digest, snapshot.content_root)
-        cached = previous.get(relpath)
-        if cached and cached.digest == key and all(a.source in files for a in cached.item.attachments):
+    for relpath, key in keys.items():
+        if relpath in reusable:
+            cached = reusable[relpath]
             items.append(cached.item)
             warnings.extend(cached.warnings)
             fresh[relpath] = cached
             continue
-        own_errors: list[Problem] = []
-        own_warnings: list[Problem] = []
-        item = _parse_item(relpath, snapshot, config, renderer, files, own_errors, own_warnings)
+        item, own_errors, own_warnings = parsed[relpath]
         errors.extend(own_errors)
         warnings.extend(own_warnings)
         if item is not None:

@@ -66,11 +66,11 @@ class SitePages:
         return path, html.encode("utf-8")
 
     def item_key(self, shown: Shown) -> str:
-        """What an item page depends on: its item, its relations, the templates, config, day and audience."""
+        """What an item page depends on: its item, the items it links to (their titles show), the templates,
+        config, day and audience."""
         item = shown.item
-        reopened_by = sorted(o.id for o in self.reopened_by.get(item.id, []))
-        reopened_from = self.visible.get(item.reopens)
-        return digest(self.key, repr(item), str(shown.full), repr(reopened_by), repr(reopened_from and reopened_from.id))
+        related = (self.visible.get(item.reopens), sorted(self.reopened_by.get(item.id, []), key=lambda o: o.id))
+        return digest(self.key, repr(item), str(shown.full), repr(related) if item.reopens or related[1] else "")
 
     def item_page(self, shown: Shown) -> Output:
         item = shown.item
