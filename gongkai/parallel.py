@@ -13,7 +13,7 @@ import pickle
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gongkai.problems import Problems
 
@@ -38,13 +38,13 @@ def both(first: Callable[[], A], second: Callable[[], B], worth_it: bool = True)
         os.close(read)
         try:
             try:
-                payload = pickle.dumps(("ok", second()), protocol=pickle.HIGHEST_PROTOCOL)
+                message = ("ok", second())
             except Problems as failure:
-                payload = pickle.dumps(("problems", failure.problems))
-            except BaseException:
-                payload = pickle.dumps(("crash", traceback.format_exc()))
+                message = ("problems", failure.problems)
+            except BaseException:  # any failure must reach the parent, which raises it
+                message = ("crash", traceback.format_exc())
             with os.fdopen(write, "wb") as pipe:
-                pipe.write(payload)
+                pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)  # streamed: no second copy
         finally:
             os._exit(0)
     os.close(write)
@@ -77,7 +77,7 @@ def _together(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
     return results[0], results[1]
 
 
-def _receive(read: int, pid: int):
+def _receive(read: int, pid: int) -> Any:
     try:
         with os.fdopen(read, "rb") as pipe:
             kind, value = pickle.load(pipe)

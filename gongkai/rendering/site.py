@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ class SitePages:
             "categories": {e.key: e for e in config.catalog},
             "every_labels": EVERY_LABELS,
         }
+        self._linkers: dict[int, Callable[[str], str]] = {}
         self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value)
         # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
         self.visible = {s.item.id: s.item for s in view.everything}
@@ -61,8 +62,15 @@ class SitePages:
             if other.reopens:
                 self.reopened_by.setdefault(other.reopens, []).append(other)
 
+    def links(self, page: str) -> Callable[[str], str]:
+        """The page's link maker, shared by all pages at its depth: their links are the same strings."""
+        depth = page.count("/")
+        if depth not in self._linkers:
+            self._linkers[depth] = linker(page)
+        return self._linkers[depth]
+
     def page(self, path: str, template: str, **context: Any) -> Output:
-        html = render(self.env, template, page=path, url=linker(path), **self.common, **context)
+        html = render(self.env, template, page=path, url=self.links(path), **self.common, **context)
         return path, html.encode("utf-8")
 
     def item_key(self, shown: Shown) -> str:
@@ -80,7 +88,7 @@ class SitePages:
             shown=shown,
             item=item,
             entry=self.config.entry(item.category),
-            body=item.body_html.replace('="files/', '="' + linker(item.page_path)("files/")),
+            body=item.body_html.replace('="files/', '="' + self.links(item.page_path)("files/")),
             reopened_from=self.visible.get(item.reopens),
             reopened_by=self.reopened_by.get(item.id, []),
         )
