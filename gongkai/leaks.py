@@ -47,7 +47,7 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
 
 # Where an item can show up in what we render: a link or file path, a text between tags, a JSON string.
 _PATHS = re.compile(rb"(?:items|files)/[^\"'<>\s]+")
-_TEXTS = re.compile(rb'>([^<>]+)<|"((?:[^"\\]|\\.)*)"')
+_TEXTS = re.compile(r'>([^<>]+)<|"((?:[^"\\]|\\.)*)"')
 
 
 def scan(
@@ -71,8 +71,11 @@ def scan(
         if path.endswith(".json"):
             hits += [m for text in _strings(data) if (m := by_text.get(text)) is not None]
         else:
-            for tagged, quoted in _TEXTS.findall(data):
-                text = html.unescape(tagged.decode("utf-8", "replace")) if tagged else _json_string(quoted)
+            for tagged, quoted in _TEXTS.findall(data.decode("utf-8", "replace")):  # one decode per file
+                if tagged:
+                    text = html.unescape(tagged) if "&" in tagged else tagged
+                else:
+                    text = _json_string(quoted) if "\\" in quoted else quoted
                 marker = by_text.get(text.strip())
                 if marker is not None:
                     hits.append(marker)
@@ -100,7 +103,7 @@ def _strings(data: bytes) -> Iterator[str]:
     try:
         document = json.loads(data)
     except ValueError:
-        document = [_json_string(quoted) for _, quoted in _TEXTS.findall(data)]
+        document = [_json_string(quoted) for _, quoted in _TEXTS.findall(data.decode("utf-8", "replace"))]
     stack = [document]
     while stack:
         value = stack.pop()
@@ -113,10 +116,9 @@ def _strings(data: bytes) -> Iterator[str]:
             stack.extend(value)
 
 
-def _json_string(raw: bytes) -> str:
-    if b"\\" not in raw:
-        return raw.decode("utf-8", "replace")  # the common case, 20x faster than a JSON parse
+def _json_string(raw: str) -> str:
+    """A quoted string's text with its backslash escapes undone (JSON's, which HTML attributes never use)."""
     try:
-        return json.loads(b'"' + raw + b'"')
+        return json.loads(f'"{raw}"')
     except ValueError:
-        return raw.decode("utf-8", "replace")
+        return raw
