@@ -63,7 +63,8 @@ class Rebuilder:
             self.session.failed([str(refusal)])
             print(refusal, file=sys.stderr)
             return False
-        self._last = result
+        if result is not None:  # None: a save that changed nothing, the output and the last build stand
+            self._last = result
         self._manifest = self._identity()
         print(f"已重新生成（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
         self.session.succeeded(result.written if result else ())

@@ -68,7 +68,7 @@ def test_anything_beyond_the_text_goes_to_the_full_build(tmp_path):
 
 
 edits = st.lists(
-    st.tuples(st.sampled_from(sorted(FILES)), st.sampled_from(["text", "revert", "title", "delete"]), st.integers(0, 3)),
+    st.tuples(st.sampled_from(sorted(FILES)), st.sampled_from(["text", "revert", "title", "delete", "same"]), st.integers(0, 3)),
     min_size=1,
     max_size=6,
 )
@@ -90,7 +90,9 @@ def test_saves_through_serve_equal_a_clean_build(tmp_path_factory, sequence):
             path.write_text(FILES[name], "utf-8")
         elif kind == "title":
             path.write_text(FILES[name].replace("title: ", f"title: 改{n}", 1), "utf-8")
-        else:
+        elif kind == "same" and path.exists():  # saved without a change
+            path.write_bytes(path.read_bytes())
+        elif kind == "delete":
             path.unlink(missing_ok=True)
         if rebuild.once(frozenset({path.absolute()})):
             expected = clean_build(paths)
@@ -100,3 +102,16 @@ def test_saves_through_serve_equal_a_clean_build(tmp_path_factory, sequence):
 
 def _published(output: Path) -> dict[str, bytes]:
     return {path: data for path, data in tree(output).items() if not path.startswith(".cache/")}
+
+
+def test_a_save_without_changes_keeps_the_quick_path(tmp_path, capsys):
+    paths = make_site(tmp_path, FILES)
+    rebuild = Rebuilder(paths, OPTIONS, Session())
+    assert rebuild.once()
+    saved = paths.content / "a.md"
+    saved.write_bytes(saved.read_bytes())
+    assert rebuild.once(frozenset({saved.absolute()}))
+    capsys.readouterr()
+    saved.write_text(FILES["a.md"] + "\n补充说明。\n", "utf-8")
+    assert rebuild.once(frozenset({saved.absolute()}))
+    assert "已更新 2 个页面" in capsys.readouterr().out
