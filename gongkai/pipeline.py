@@ -142,25 +142,18 @@ def run(
     allowed = lambda: public_text(snapshot, views[Audience.PUBLIC])  # noqa: E731 - built only if a title recurs
 
     def render_audience(audience: Audience) -> tuple[Outputs, dict[str, str]]:
-        """One audience's site, scanned if public."""
+        """One audience's site, and the kiosk if it shows that audience's view; scanned if public."""
         pages: dict[str, str] = {}
         internal_records = records if audience is Audience.INTERNAL else None
         files = render_site(sites[audience], snapshot.content, internal_records, memory, pages)
         outputs = [(f"{audience.value}/{path}", data) for path, data in files]
+        if config.kiosk.audience is audience:
+            outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
         if audience is Audience.PUBLIC:
             # A page reused from the last build was scanned then, and its key covers everything it shows.
             reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
             _scan([(path, data) for path, data in outputs if path not in reused])
         return outputs, pages
-
-    def internal_and_kiosk() -> tuple[Outputs, dict[str, str]]:
-        """The internal site and the kiosk (scanned if public): the public site alone weighs as much."""
-        outputs, pages = render_audience(Audience.INTERNAL)
-        seen = views[config.kiosk.audience]
-        kiosk = render_kiosk(config, seen, items, snapshot.templates, snapshot.content, snapshot.templates_root)
-        if seen.audience is Audience.PUBLIC:
-            _scan(kiosk)
-        return outputs + kiosk, pages
 
     def _scan(files: Outputs) -> None:
         if problems := leaks.scan(files, markers, "公开输出", allowed):
@@ -168,7 +161,7 @@ def run(
 
     # Two processes, both cores. Each holds what it renders: past a few thousand items, one does both.
     (outputs, pages), (public, public_pages) = both(
-        internal_and_kiosk,
+        lambda: render_audience(Audience.INTERNAL),
         lambda: render_audience(Audience.PUBLIC),
         worth_it=len(views[Audience.INTERNAL].everything) <= PARALLEL_RENDER_LIMIT,
     )
