@@ -5,7 +5,8 @@ version differs from the last build's only in its body, the item's own pages (in
 with the last build's renderers and written at once — they depend on nothing else that changed. Then the
 full incremental build runs as always and brings everything that lists or shows the item (the kiosk's
 slides, posters) up to date. Anything else (a new, renamed or broken file, a changed title or window, a
-template, the config) goes straight to the full build. Hugo's `server` does the same ("fast render mode")."""
+template, the config) goes straight to the full build. Hugo's `server` takes a similar shortcut (its "fast
+render mode" redraws the pages open in a browser first)."""
 
 from __future__ import annotations
 
