@@ -12,6 +12,7 @@ from gongkai import leaks
 from gongkai.model import Audience
 from gongkai.pipeline import Options, run
 from gongkai.problems import Problems
+from gongkai.retouch import retouch
 from tests.scratch import item, make_site
 from tests.strategies import BASE, DEFAULT_DAYS, Spec, corpora, snapshot
 
@@ -45,6 +46,26 @@ def expected(spec: Spec, corpus: tuple[Spec, ...], audience: Audience, day: date
         if spec.scope != "public" or not gone_public or ended:
             return "hidden"
     return "full" if spec.status == "published" else "notice"
+
+
+@given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)), st.data())
+def test_serve_redraws_of_an_edited_text_obey_the_same_rule(corpus, day, data):
+    """serve's quick redraw (retouch.py) writes before the full build: it must be held to the same rule."""
+    result = run(snapshot(corpus), Options(day=day, posters=False))
+    spec = data.draw(st.sampled_from(corpus))
+    relpath = f"items/{spec.token}.md"
+    edited = spec.file().replace(b"BODY\n", f"BODY\n\n修改{spec.token}EDIT\n".encode())
+    pages = retouch(result, {relpath: edited})
+    assert pages is not None  # only the text changed: the quick path takes it
+    for audience in Audience:
+        tree = blob(pages, f"{audience.value}/")
+        seen = expected(spec, corpus, audience, day)
+        if seen == "hidden":
+            assert tree == b"", (audience, spec)
+        elif seen == "notice":
+            assert f"修改{spec.token}EDIT".encode() not in tree and f"正文{spec.token}".encode() not in tree
+        else:
+            assert f"修改{spec.token}EDIT".encode() in tree, (audience, spec)
 
 
 def blob(outputs, *prefixes: str) -> bytes:

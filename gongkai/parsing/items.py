@@ -39,6 +39,9 @@ STATUSES = {
 SKIPPED_FOLDERS = ("requests/",)
 
 
+Parsed = tuple[Item | None, list[Problem], list[Problem]]  # one file: the item (None if broken), errors, warnings
+
+
 @dataclass(frozen=True)
 class ParsedItems:
     items: tuple[Item, ...]
@@ -68,14 +71,9 @@ def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None
         if (cached := previous.get(relpath)) and cached.digest == key and all(a.source in files for a in cached.item.attachments)
     }
 
-    def parse_chunk(chunk: Sequence[str]) -> list[tuple[Item | None, list[Problem], list[Problem]]]:
+    def parse_chunk(chunk: Sequence[str]) -> list[Parsed]:
         renderer = BodyRenderer()
-        results = []
-        for relpath in chunk:
-            errors: list[Problem] = []
-            warnings: list[Problem] = []
-            results.append((_parse_item(relpath, snapshot, config, renderer, files, errors, warnings), errors, warnings))
-        return results
+        return [_parse_one(relpath, snapshot, config, renderer, files) for relpath in chunk]
 
     todo = [relpath for relpath in keys if relpath not in reusable]
     parsed = dict(zip(todo, split(parse_chunk, todo), strict=True))  # both cores on a cold build
@@ -104,12 +102,15 @@ def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None
     return ParsedItems(tuple(items), tuple(errors), tuple(warnings))
 
 
-def parse_item(snapshot: Snapshot, config: Config, relpath: str) -> tuple[Item | None, list[Problem], list[Problem]]:
+def parse_item(snapshot: Snapshot, config: Config, relpath: str) -> Parsed:
     """One item file alone, exactly as `parse_items` parses it: (item, errors, warnings)."""
+    return _parse_one(relpath, snapshot, config, BodyRenderer(), frozenset(snapshot.content))
+
+
+def _parse_one(relpath: str, snapshot: Snapshot, config: Config, renderer: BodyRenderer, files: frozenset[str]) -> Parsed:
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    item = _parse_item(relpath, snapshot, config, BodyRenderer(), frozenset(snapshot.content), errors, warnings)
-    return item, errors, warnings
+    return _parse_item(relpath, snapshot, config, renderer, files, errors, warnings), errors, warnings
 
 
 def _reopens(items: list[Item]) -> list[Problem]:
