@@ -82,7 +82,10 @@ class Rebuilder:
         if not pages:
             return
         # The build's memory on disk no longer describes these pages; the one kept here forgets them too.
-        written = update_files(self.paths.output, pages, remove=[CACHE])
+        try:
+            written = update_files(self.paths.output, pages, remove=[CACHE])
+        except (OutputRefused, OSError):
+            return  # the output went away under us: the full build writes it whole, or says why not
         if self._last.memory is not None:
             for path in written:
                 self._last.memory.pages.pop(path, None)
