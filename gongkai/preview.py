@@ -81,14 +81,15 @@ class Rebuilder:
         pages = retouch(self._last, edits)
         if not pages:
             return
-        # The build's memory on disk no longer describes these pages; the one kept here forgets them too.
+        # The build's memory on disk no longer describes these pages (it goes first); the one kept here
+        # forgets them too.
+        if self._last.memory is not None:
+            for path, _ in pages:
+                self._last.memory.pages.pop(path, None)
         try:
             written = update_files(self.paths.output, pages, remove=[CACHE])
         except (OutputRefused, OSError):
             return  # the output went away under us: the full build writes it whole, or says why not
-        if self._last.memory is not None:
-            for path in written:
-                self._last.memory.pages.pop(path, None)
         self._manifest = self._identity()
         print(f"已更新 {len(written)} 个页面（{(time.monotonic() - started) * 1000:.0f} 毫秒），正在更新其余部分…", flush=True)
         self.session.succeeded(written)

@@ -53,22 +53,23 @@ def write_tree(output: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
 
 
 def update_files(output: Path, files: Iterable[tuple[str, bytes]], remove: Iterable[str] = ()) -> list[str]:
-    """Rewrites a few files of a built output in place and removes `remove`, keeping the manifest true to
-    the disk (serve's redraw of an edited item, ahead of the full build). Returns the paths written."""
+    """Rewrites a few files of a built output in place and removes `remove` (first, so that a failure half
+    way leaves nothing that describes the old files), keeping the manifest true to the disk: serve's redraw
+    of an edited item, ahead of the full build. Returns the paths written."""
     output = output.absolute()
     previous = _manifest(output)
     if previous is None:
         raise OutputRefused(f"{output}: 还没有完整生成过，不能只更新部分文件。")
+    for path in remove:
+        relpath = str(_safe(path))
+        (output / relpath).unlink(missing_ok=True)
+        previous.pop(relpath, None)
     written = []
     for path, data in files:
         relpath = str(_safe(path))
         _replace(output / relpath, data)
         previous[relpath] = hashlib.sha256(data).hexdigest()
         written.append(relpath)
-    for path in remove:
-        relpath = str(_safe(path))
-        (output / relpath).unlink(missing_ok=True)
-        previous.pop(relpath, None)
     _replace(output / MANIFEST, json.dumps(previous, sort_keys=True).encode())
     return written
 
