@@ -76,3 +76,21 @@ def test_refuses_foreign_folder_and_file(tmp_path):
     empty.mkdir()
     write_tree(empty, [("a", b"b")])  # an empty folder is fine to fill
     assert (empty / "a").read_bytes() == b"b"
+
+
+def test_update_files_keeps_the_manifest_true_and_drops_what_it_is_told(tmp_path):
+    import hashlib
+    import json
+
+    from gongkai.writing import update_files
+
+    output = tmp_path / "out"
+    with pytest.raises(OutputRefused):
+        update_files(output, [("a.html", b"a")])  # nothing built yet: no half outputs
+    write_tree(output, [("items/a.html", b"old"), (".cache/memory", b"m"), ("index.html", b"home")])
+    assert update_files(output, [("items/a.html", b"new")], remove=[".cache/memory"]) == ["items/a.html"]
+    manifest = json.loads((output / MANIFEST).read_text())
+    assert manifest["items/a.html"] == hashlib.sha256(b"new").hexdigest() and ".cache/memory" not in manifest
+    assert tree(output)["items/a.html"] == b"new" and not (output / ".cache/memory").exists()
+    # The next full build trusts the manifest: the page it would write is already there.
+    assert write_tree(output, [("items/a.html", b"new"), ("index.html", b"home")]) == []
