@@ -20,6 +20,9 @@ from pathlib import Path, PurePosixPath
 
 MARKER = ".gongkai-output"
 MANIFEST = ".cache/manifest.json"
+# Present while a write is under way, and left behind by one that was interrupted: the tree may then be a mix of
+# two builds. The next build repairs it completely; deploy and serve refuse it until then.
+UNFINISHED = ".gongkai-unfinished"
 _RENAME_EXCHANGE = 2
 
 
@@ -50,6 +53,11 @@ def write_tree(output: Path, files: Iterable[tuple[str, bytes]]) -> list[str]:
         _remove_empty_parents(output / path, output)
     _replace(output / MANIFEST, json.dumps(hashes, sort_keys=True).encode())
     return written
+
+
+def unfinished(output: Path) -> bool:
+    """Whether `output` holds an interrupted (possibly mixed) write."""
+    return (output / UNFINISHED).exists()
 
 
 def update_files(output: Path, files: Iterable[tuple[str, bytes]], remove: Iterable[str] = ()) -> list[str]:
