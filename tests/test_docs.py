@@ -381,7 +381,7 @@ def test_nginx_example_is_what_the_sample_generates():
         p.relative_to(REPO / "templates").as_posix(): p.read_text("utf-8") for p in (REPO / "templates").rglob("*") if p.is_file()
     }
     config = parse_config(SAMPLE_CONFIG.read_bytes(), "site_config.yaml")
-    [(_, generated)] = render_server(config, {k: v for k, v in templates.items()}, "templates")
+    [(_, generated)] = render_server(config, templates, "templates")
     [shown] = [b for b in blocks(OPERATIONS) if b.info == "nginx"]
     assert shown.text == generated.decode("utf-8"), "docs/operations.md's nginx example is stale: paste the new one"
 
