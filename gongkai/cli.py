@@ -7,8 +7,8 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -98,11 +98,19 @@ def parser() -> argparse.ArgumentParser:
             )
         if name == "deploy":
             command.add_argument("target", metavar="TARGET", help="发布目标（site_config.yaml 中 deploy 下的名字）")
-            command.add_argument("--rollback", action="store_true", help="回退到上一个版本")
+            command.add_argument(
+                "--rollback", action="store_true", help="回退到这个目标上一次发布时正在使用的版本（可连续回退，每次再往前一个）"
+            )
+            command.add_argument(
+                "--allow-past-date",
+                action="store_true",
+                help="允许发布构建日期早于今天的结果（例如临时恢复过去某天的网站）；晚于今天的构建始终拒绝发布",
+            )
     return main
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None = None) -> int:
+    """`clock`: what deploy takes as now (an aware datetime); tests pass one, so they need not run on that day."""
     args = parser().parse_args(argv)
     paths = Paths(content=args.content, config=args.config, templates=args.templates, output=args.output)
     if args.command == "build" and _inside(paths.output, paths.content):
@@ -114,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report(paths, args.date, args.format)
         if args.command == "deploy":
-            return _deploy(paths, args.target, args.rollback)
+            return _deploy(paths, args.target, args.rollback, args.allow_past_date, clock or _now)
         if args.command == "serve":
             from gongkai.preview import serve  # the watcher and server load only for `serve`
 
@@ -170,10 +178,11 @@ def _report(paths: Paths, day: date | None, form: str) -> int:
     return EXIT_OVERDUE if report.overdue else EXIT_OK
 
 
-def _deploy(paths: Paths, key: str, rollback: bool) -> int:
+def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Callable[[], datetime]) -> int:
     from gongkai.deploy import (
         DeployRefused,
         check_build,
+        check_exposure,
         deploy_local,
         deploy_remote,
         rollback_local,
@@ -189,15 +198,16 @@ def _deploy(paths: Paths, key: str, rollback: bool) -> int:
         print(f"命令用法错误：没有名为“{key}”的发布目标。可用：{known}", file=sys.stderr)
         return EXIT_USAGE
     ssh = os.environ.get("GONGKAI_SSH", "ssh")  # e.g. "ssh -p 2222 -i ~/.ssh/gongkai"
+    now = clock().astimezone(ZoneInfo(config.site.timezone))  # "today" is the site's, as for the build
     try:
-        if rollback:
+        if rollback:  # back to a release that was live: no new content reaches anyone
             messages = rollback_remote(target, ssh, run_command) if target.remote else rollback_local(target)
         else:
-            built = check_build(paths.output, snapshot.fingerprint)
+            built = check_build(paths.output, snapshot.fingerprint, now.date(), allow_past)
+            check_exposure(target, config)
             source = paths.output / target.source
             if not source.is_dir():
                 raise DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
-            now = datetime.now()
             messages = (
                 deploy_remote(source, target, now, ssh, run_command) if target.remote else deploy_local(source, target, now)
             )
@@ -207,6 +217,10 @@ def _deploy(paths: Paths, key: str, rollback: bool) -> int:
         return EXIT_CONTENT
     print("\n".join(messages))
     return EXIT_OK
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _editing(paths: Paths, args: argparse.Namespace) -> int:
