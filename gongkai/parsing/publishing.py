@@ -96,12 +96,12 @@ def parse_server(fields: Fields) -> Server:
             section.line_of("listen"), f"listen“{listen}”应是端口号（1–65535）或 地址:端口，例如 80 或 127.0.0.1:8080。"
         )
     names = section.text("server_name").split() or [Server.server_name]
-    for name in names:
-        if not _SERVER_NAME.fullmatch(name):
-            section.error(
-                section.line_of("server_name"),
-                f"server_name 里的“{name}”不是有效的主机名：只能含字母、数字、. 和 -（可写多个，用空格分开；_ 表示任意）。",
-            )
+    bad = [name for name in names if not _SERVER_NAME.fullmatch(name)]
+    if bad:
+        section.error(
+            section.line_of("server_name"),
+            f"server_name 里的“{'”“'.join(bad)}”不是有效的主机名：只能含字母、数字、. 和 -（可写多个，用空格分开；_ 表示任意）。",
+        )
     for key in ("root", "auth_file"):
         value = section.text(key)
         problem = path_problem(value) if value else None
