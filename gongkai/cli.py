@@ -99,7 +99,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "deploy":
             command.add_argument("target", metavar="TARGET", help="发布目标（site_config.yaml 中 deploy 下的名字）")
             command.add_argument(
-                "--rollback", action="store_true", help="回退到这个目标上一次发布时正在使用的版本（可连续回退，每次再往前一个）"
+                "--rollback",
+                action="store_true",
+                help="回退到当前版本之前正在使用的版本（可连续回退，每次再往前一个；被回退掉的版本不会再被启用）",
             )
             command.add_argument(
                 "--allow-past-date",
@@ -179,16 +181,7 @@ def _report(paths: Paths, day: date | None, form: str) -> int:
 
 
 def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Callable[[], datetime]) -> int:
-    from gongkai.deploy import (
-        DeployRefused,
-        check_build,
-        check_exposure,
-        deploy_local,
-        deploy_remote,
-        rollback_local,
-        rollback_remote,
-        run_command,
-    )
+    from gongkai import deploy
 
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
     config = parse_config(snapshot.config, snapshot.config_path)
@@ -201,18 +194,19 @@ def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Cal
     now = clock().astimezone(ZoneInfo(config.site.timezone))  # "today" is the site's, as for the build
     try:
         if rollback:  # back to a release that was live: no new content reaches anyone
-            messages = rollback_remote(target, ssh, run_command) if target.remote else rollback_local(target)
+            messages = deploy.rollback_remote(target, ssh, deploy.run_command) if target.remote else deploy.rollback_local(target)
         else:
-            built = check_build(paths.output, snapshot.fingerprint, now.date(), allow_past)
-            check_exposure(target, config)
+            built = deploy.check_build(paths.output, snapshot.fingerprint, now.date(), allow_past)
+            deploy.check_exposure(target, config)
             source = paths.output / target.source
             if not source.is_dir():
-                raise DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
-            messages = (
-                deploy_remote(source, target, now, ssh, run_command) if target.remote else deploy_local(source, target, now)
-            )
+                raise deploy.DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
+            if target.remote:
+                messages = deploy.deploy_remote(source, target, now, ssh, deploy.run_command)
+            else:
+                messages = deploy.deploy_local(source, target, now)
             messages.insert(0, f"发布 {target.source}（构建日期 {built}）：")
-    except DeployRefused as refusal:
+    except deploy.DeployRefused as refusal:
         print(f"无法发布：{refusal}", file=sys.stderr)
         return EXIT_CONTENT
     print("\n".join(messages))
