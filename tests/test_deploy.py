@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from gongkai.cli import main
-from gongkai.deploy import HISTORY
+from gongkai.deploy import HISTORY, live_history
 from gongkai.parsing.config import parse_config
 from gongkai.problems import Problems
 from gongkai.writing import UNFINISHED
@@ -163,6 +163,16 @@ def test_rollback_follows_what_was_live(tmp_path, capsys):
     assert history[-1] == os.readlink(srv / "public/current").rsplit("/", 1)[-1]
     assert set(history) <= {p.name for p in (srv / "public/releases").iterdir()}
     assert not list((srv / "public").glob(".*"))  # no temporary history or link left behind
+
+
+def test_live_history_is_made_true_to_the_disk():
+    """A deploy or rollback stopped between the symlink swap and the history's rename leaves `current` as the
+    truth; releases removed since drop out; without a history, name order up to `current`."""
+    assert live_history(["a", "b"], ["a", "b", "c"], "c") == ["a", "b", "c"]  # deploy swapped, history not written
+    assert live_history(["a", "b", "c"], ["a", "b", "c"], "b") == ["a", "b"]  # rollback swapped, history not written
+    assert live_history(["a", "x", "b"], ["a", "b"], "b") == ["a", "b"]  # x removed by hand
+    assert live_history(None, ["c", "a", "b", ".d.partial"], "b") == ["a", "b"]
+    assert live_history(None, [], None) == []
 
 
 def test_rollback_without_a_history_uses_release_order(tmp_path):
