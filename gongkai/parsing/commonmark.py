@@ -14,9 +14,9 @@ document it parses).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 
 import cffi
 from cmarkgfm import _cmark
@@ -68,27 +68,51 @@ _OPTIONS = 0  # safe mode: cmark itself would also blank javascript: links; we r
 EXTENSIONS = ("table",)  # GFM tables only: no autolinking of bare URLs, no strikethrough (Python-Markdown had neither)
 
 
-def _probe_types() -> tuple[int, int]:
-    """Node type numbers are not part of the exported symbols; read them off a one-word document."""
+# One of every kind of node our parser makes (tables included), to learn the numbers cmark gives them: the
+# numbers of the extensions' kinds are assigned at run time, and a number is much cheaper to read than a name.
+_PROBE = """> q
+
+- a
+
+1. b
+
+```
+c
+```
+
+<div>
+
+# h
+
+***
+
+*e* **s** `c` <b> [l](u) ![i](u)\x20\x20
+x
+y
+
+| a |
+|---|
+| b |
+"""
+
+
+def _probe_kinds() -> MappingProxyType[int, str]:
     parser = _LIB.cmark_parser_new(0)
-    _LIB.cmark_parser_feed(parser, b"a", 1)
+    _LIB.cmark_gfm_core_extensions_ensure_registered()
+    _LIB.cmark_parser_attach_syntax_extension(parser, _LIB.cmark_find_syntax_extension(b"table"))
+    data = _PROBE.encode()
+    _LIB.cmark_parser_feed(parser, data, len(data))
     root = _LIB.cmark_parser_finish(parser)
-    _LIB.cmark_parser_free(parser)
-    paragraph = _LIB.cmark_iter_get_node(_iter_at_depth(root, 1))
-    text = _LIB.cmark_iter_get_node(_iter_at_depth(root, 2))
-    types = _LIB.cmark_node_get_type(paragraph), _LIB.cmark_node_get_type(text)
+    iterator = _LIB.cmark_iter_new(root)
+    kinds = {}
+    while _LIB.cmark_iter_next(iterator) in (_EVENT_ENTER, _EVENT_EXIT):
+        node = _LIB.cmark_iter_get_node(iterator)
+        kinds[int(_LIB.cmark_node_get_type(node))] = _string(_LIB.cmark_node_get_type_string(node))
+    _LIB.cmark_iter_free(iterator)
     _LIB.cmark_node_free(root)
-    return types
-
-
-def _iter_at_depth(root: object, depth: int) -> object:
-    iterator = _FFI.gc(_LIB.cmark_iter_new(root), _LIB.cmark_iter_free)
-    for _ in range(depth + 1):
-        _LIB.cmark_iter_next(iterator)
-    return iterator
-
-
-_PARAGRAPH, _TEXT = _probe_types()
+    _LIB.cmark_parser_free(parser)
+    # A header row and a body row share one number; only the names below matter, and they are unambiguous.
+    return MappingProxyType(kinds)
 
 
 @dataclass(frozen=True)
@@ -110,7 +134,7 @@ class Node:
 
     @property
     def line(self) -> int:
-        """1-based line inside the text, of the node or (for inlines cmark does not place) its nearest block."""
+        """1-based line inside the text, of the node or (should cmark not place it) its nearest block."""
         node = self.handle
         while node != _FFI.NULL:
             line = _LIB.cmark_node_get_start_line(node)
@@ -141,20 +165,24 @@ class Document:
         _LIB.cmark_node_free(self._root)
         _LIB.cmark_parser_free(self._parser)
 
-    def walk(self) -> Iterator[Node]:
-        """Every node in document order (each once, on entering it), with its depth."""
+    def walk(self, kinds: Collection[str], deeper_than: int) -> Iterator[Node]:
+        """In document order, the nodes of these kinds and any node nested deeper than `deeper_than` levels.
+
+        A 1 MB body can hold a million nodes: per node this costs three calls and a dictionary look-up."""
         iterator = _FFI.gc(_LIB.cmark_iter_new(self._root), _LIB.cmark_iter_free)
-        # The chain of open ancestors: each node is popped once, so depth costs nothing extra however deep.
-        ancestors: list[object] = []
-        while (event := _LIB.cmark_iter_next(iterator)) in (_EVENT_ENTER, _EVENT_EXIT):
+        next_event, current, type_of = _LIB.cmark_iter_next, _LIB.cmark_iter_get_node, _LIB.cmark_node_get_type
+        depth = -1
+        while (event := next_event(iterator)) in (_EVENT_ENTER, _EVENT_EXIT):
             if event == _EVENT_EXIT:
+                depth -= 1
                 continue
-            node = _LIB.cmark_iter_get_node(iterator)
-            parent = _LIB.cmark_node_parent(node)
-            while ancestors and ancestors[-1] != parent:
-                ancestors.pop()
-            yield Node(node, _string(_LIB.cmark_node_get_type_string(node)), len(ancestors))
-            ancestors.append(node)
+            node = current(iterator)
+            kind = _KINDS.get(type_of(node)) or _kind(node)
+            depth += 1
+            if kind in kinds or depth > deeper_than:
+                yield Node(node, kind, depth)
+            if kind in _LEAVES:
+                depth -= 1  # cmark sends no EXIT event for leaves
 
     def set_url(self, node: Node, url: str) -> None:
         _LIB.cmark_node_set_url(node.handle, url.encode("utf-8", "replace"))
@@ -181,5 +209,17 @@ class Document:
             _LIB.cmark_get_default_mem_allocator().free(rendered)
 
 
+# The nodes cmark's iterator enters without leaving (its S_is_leaf; cmark-gfm is pinned in requirements.txt).
+_LEAVES = frozenset({"html_block", "thematic_break", "code_block", "text", "softbreak", "linebreak", "code", "html_inline"})
+
+
+def _kind(node: object) -> str:
+    return _string(_LIB.cmark_node_get_type_string(node))
+
+
 def _string(pointer: object) -> str:
     return "" if pointer == _FFI.NULL else _FFI.string(pointer).decode("utf-8", "replace")
+
+
+_KINDS = _probe_kinds()
+_PARAGRAPH, _TEXT = (next(number for number, name in _KINDS.items() if name == kind) for kind in ("paragraph", "text"))

@@ -17,6 +17,7 @@ SAFE_SCHEMES = ("http", "https", "mailto", "tel")
 # Deeper than any real notice (a list in a list in a quote, with bold and a link, is about 10); beyond it
 # browsers flatten the page and the poster renderer runs out of stack.
 MAX_DEPTH = 40
+_WATCHED = frozenset({"html_block", "html_inline", "link", "image"})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # What a browser ignores when it reads a URL: C0 controls and spaces around it, tabs and newlines inside it.
 _AROUND = "".join(chr(c) for c in range(0x21))
@@ -55,7 +56,7 @@ class BodyRenderer:
         problems: list[Problem] = []
         used: list[str] = []
         with Document(body) as document:
-            for node in document.walk():
+            for node in document.walk(_WATCHED, deeper_than=MAX_DEPTH):
                 if node.depth > MAX_DEPTH:
                     message = (
                         f"正文嵌套太深（列表、引用或加粗等套了 {MAX_DEPTH} 层以上），网页和海报无法显示。请减少缩进和嵌套层次。"
@@ -67,13 +68,16 @@ class BodyRenderer:
                     document.show_as_text(node)
                 elif node.kind in ("link", "image"):
                     line = body_line + node.line - 1
+                    before = len(problems)
                     published = _destination(node, base_dir, files, path, line, problems)
-                    if published is not None:
+                    if len(problems) > before:
+                        document.set_url(node, "")  # the item is not published, but its HTML is never unsafe either
+                    elif published is not None:
                         used.append(published)
                         fragment = "#" + node.url.split("#", 1)[1] if node.kind == "link" and "#" in node.url else ""
                         document.set_url(node, "files/" + quote(published) + fragment)
             rendered = document.html().rstrip("\n")
-        problems.extend(_unsafe_attributes(rendered, path, body_line) if not problems else [])
+        problems.extend(_unsafe_attributes(rendered, path, body_line))
         return rendered, tuple(dict.fromkeys(used)), problems
 
 
