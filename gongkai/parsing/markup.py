@@ -14,8 +14,9 @@ from gongkai.problems import Problem
 
 ITEM_SUFFIXES = (".md", ".yaml", ".yml")
 SAFE_SCHEMES = ("http", "https", "mailto", "tel")
-# Deeper than any real notice (a list in a list in a quote, with bold and a link, is about 10); beyond it
-# browsers flatten the page and the poster renderer runs out of stack.
+# Levels of the syntax tree (a list level is two: the list and its item). Deeper than any real notice (a
+# list in a list in a quote, with bold and a link, is about 10); far deeper, browsers flatten the page and
+# the poster renderer runs out of stack. 40 allows 18 nested list levels.
 MAX_DEPTH = 40
 _WATCHED = frozenset({"html_block", "html_inline", "link", "image"})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
@@ -58,9 +59,7 @@ class BodyRenderer:
         with Document(body) as document:
             for node in document.walk(_WATCHED, deeper_than=MAX_DEPTH):
                 if node.depth > MAX_DEPTH:
-                    message = (
-                        f"正文嵌套太深（列表、引用或加粗等套了 {MAX_DEPTH} 层以上），网页和海报无法显示。请减少缩进和嵌套层次。"
-                    )
+                    message = "正文嵌套太深（列表、引用、加粗等层层相套），网页和海报无法显示。请减少缩进和嵌套的层次。"
                     return "", (), [Problem(path, body_line + node.line - 1, message)]
                 if node.kind in ("html_block", "html_inline"):
                     # Raw HTML is shown as text: editors paste from Word and web pages, and raw HTML could load
@@ -76,7 +75,9 @@ class BodyRenderer:
                         used.append(published)
                         fragment = "#" + node.url.split("#", 1)[1] if node.kind == "link" and "#" in node.url else ""
                         document.set_url(node, "files/" + quote(published) + fragment)
-            rendered = document.html().rstrip("\n")
+            # cmark writes void elements XHTML-style (<br />); the pages are HTML, where the slash means nothing.
+            # Every " />" is cmark's: a ">" in text or in an attribute is written as &gt;.
+            rendered = document.html().rstrip("\n").replace(" />", ">")
         problems.extend(_unsafe_attributes(rendered, path, body_line))
         return rendered, tuple(dict.fromkeys(used)), problems
 

@@ -1,5 +1,6 @@
 import html as html_module
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,6 +9,10 @@ from hypothesis import strategies as st
 
 from bench.markdown_worst import PATTERNS
 from gongkai.parsing.markup import BodyRenderer, resolve_content_path
+from gongkai.pipeline import Options, run
+from gongkai.problems import Problems
+from gongkai.reading import read_snapshot
+from tests.scratch import item, make_site
 
 
 def render(body: str, files=frozenset()):
@@ -172,3 +177,18 @@ def test_every_pathological_pattern_gives_html_or_a_problem(name):
     html, _, problems = BodyRenderer().render(body, "", frozenset(), "c/a.md", 1)
     assert html or problems
     assert all(p.path == "c/a.md" and p.line >= 1 and p.message for p in problems)
+
+
+def test_pathological_bodies_through_the_whole_build(tmp_path):
+    """The issue's cases end to end: 30,000 `[` publish as text; a 400-deep list is one `file:line` error."""
+    deep = "".join("  " * level + "- 层\n" for level in range(400))
+    paths = make_site(tmp_path, {"a.md": item(body="[" * 30_000), "b.md": item(body="正文\n\n" + deep)})
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    with pytest.raises(Problems) as failure:
+        run(snapshot, Options(day=date(2026, 11, 20), posters=False))
+    (problem,) = failure.value.problems
+    # the list starts on line 9; its 20th level (line 28) is the first deeper than 40 levels of the tree
+    assert problem.path.endswith("content/b.md") and problem.line == 28 and "嵌套太深" in problem.message
+    paths = make_site(tmp_path / "ok", {"a.md": item(body="[" * 30_000)})
+    site = run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=date(2026, 11, 20), posters=False))
+    assert "[" * 30_000 in dict(site.outputs)["public/items/a.html"].decode()
