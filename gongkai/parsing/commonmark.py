@@ -99,7 +99,8 @@ y
 def _probe_kinds() -> MappingProxyType[int, str]:
     parser = _LIB.cmark_parser_new(0)
     _LIB.cmark_gfm_core_extensions_ensure_registered()
-    _LIB.cmark_parser_attach_syntax_extension(parser, _LIB.cmark_find_syntax_extension(b"table"))
+    for name in EXTENSIONS:
+        _LIB.cmark_parser_attach_syntax_extension(parser, _LIB.cmark_find_syntax_extension(name.encode()))
     data = _PROBE.encode()
     _LIB.cmark_parser_feed(parser, data, len(data))
     root = _LIB.cmark_parser_finish(parser)
