@@ -40,7 +40,7 @@ def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]
     """Parses a YAML document that must be a mapping; line_offset is the file line before the YAML starts."""
     loader = _FastLoader(text)
     try:
-        node = loader.get_single_node()
+        node = _compose(loader, path, line_offset, problems)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
@@ -52,12 +52,74 @@ def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]
     except yaml.YAMLError as error:
         problems.append(Problem(path, 1 + line_offset, f"YAML 格式错误：{error}。{_YAML_HINT}"))
         return None
+    except _Refused:
+        return None
     finally:
         loader.dispose()
     if node is None:
         problems.append(Problem(path, 1 + line_offset, "内容为空：这里应写“键: 值”形式的设置，例如 title: 标题。"))
         return None
     return Fields.of(node, path, line_offset, problems, "文件开头的设置")
+
+
+# Deeper than any setting needs; a limit keeps construction and every later walk of the values shallow.
+MAX_DEPTH = 20
+
+
+class _Refused(Exception):
+    """The document uses what we refuse (an alias, too deep a nesting); the problem is already recorded."""
+
+
+def _compose(loader: yaml.SafeLoader, path: str, offset: int, problems: list[Problem]) -> yaml.Node | None:
+    """The node tree of the one document, built from parser events without recursion: libyaml's own composer
+    recurses in C (100,000 `[` crash the process), and aliases are refused before they can be expanded
+    (an alias bomb makes a few lines into billions of values)."""
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    document = loader.get_event()
+    open_nodes: list[tuple[yaml.CollectionNode, list[yaml.Node]]] = []  # each open collection and its children
+    root: yaml.Node | None = None
+    while root is None:
+        event = loader.get_event()
+        line = event.start_mark.line + 1 + offset
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(Problem(path, line, _ALIAS_MESSAGE.format(name=event.anchor)))
+            raise _Refused
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(open_nodes) >= MAX_DEPTH:
+                problems.append(Problem(path, line, _DEPTH_MESSAGE))
+                raise _Refused
+            kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
+            open_nodes.append((kind(tag, [], event.start_mark, None, flow_style=event.flow_style), []))
+            continue
+        else:  # the end of a collection
+            node, children = open_nodes.pop()
+            node.end_mark = event.end_mark
+            node.value = (
+                children if isinstance(node, yaml.SequenceNode) else list(zip(children[::2], children[1::2], strict=True))
+            )
+        if open_nodes:
+            open_nodes[-1][1].append(node)
+        else:
+            root = node
+    loader.get_event()  # document end
+    if not loader.check_event(yaml.StreamEndEvent):
+        raise yaml.composer.ComposerError(
+            "expected a single document in the stream", document.start_mark, "but found another document",
+            loader.get_event().start_mark,
+        )  # fmt: skip
+    return root
+
+
+_ALIAS_MESSAGE = (
+    "这里用了 YAML 引用“*{name}”。本系统不支持 & 锚点和 * 引用，请把内容直接写出来；如果“*”是文字的一部分，请给整段文字加上引号。"
+)
+_DEPTH_MESSAGE = f"列表或“键: 值”嵌套超过 {MAX_DEPTH} 层，无法处理。请简化这部分内容，少套几层。"
 
 
 _YAML_HINT = "请检查：冒号后要有空格，引号要成对，同一层的缩进要对齐，不要用 Tab 缩进"

@@ -1,6 +1,6 @@
 from datetime import date
 
-from gongkai.parsing.fields import load_mapping
+from gongkai.parsing.fields import MAX_DEPTH, load_mapping
 
 
 def fields_of(text: str, offset: int = 0):
@@ -47,3 +47,41 @@ def test_integer_and_choice():
     assert fields.integer("m", minimum=0) is None
     assert fields.choice("k", {"public": "public", "社会": "public"}) == "public"
     assert len(problems) == 2
+
+
+def test_yaml_aliases_are_refused_where_they_are_used():
+    # Each alias expands nine-fold: left to construction this "billion laughs" is 9**10 values.
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join([f'*{chr(97 + n)}'] * 9)}]\n" for n in range(9)
+    )
+    fields, problems = fields_of(bomb, offset=1)
+    assert fields is None
+    assert [p.line for p in problems] == [3] and "YAML 引用“*a”" in problems[0].message
+    assert "请把内容直接写出来" in problems[0].message
+
+
+def test_an_anchor_without_alias_is_harmless():
+    fields, problems = fields_of("extra: &x {a: 1}\n")
+    assert fields.value("extra") == {"a": 1} and problems == []
+
+
+def test_nesting_is_bounded_before_any_value_is_built():
+    deep = "extra:\n" + "".join("  " * n + f"k{n}:\n" for n in range(1, MAX_DEPTH)) + "  " * MAX_DEPTH + "v\n"
+    fields, problems = fields_of(deep)
+    assert problems == [] and fields.value("extra") is not None  # exactly MAX_DEPTH levels: accepted
+    fields, problems = fields_of("title: x\nextra: " + "[" * (MAX_DEPTH) + "]" * MAX_DEPTH + "\n", offset=1)
+    assert fields is None and [p.line for p in problems] == [3] and f"嵌套超过 {MAX_DEPTH} 层" in problems[0].message
+    # libyaml's own composer recurses in C: this many levels used to kill the process.
+    fields, problems = fields_of("extra: " + "[" * 200_000 + "]" * 200_000)
+    assert fields is None and f"嵌套超过 {MAX_DEPTH} 层" in problems[0].message
+
+
+def test_one_document_only():
+    fields, problems = fields_of("a: 1\n---\nb: 2\n")
+    assert fields is None and problems[0].line == 2 and "YAML 格式错误" in problems[0].message
+
+
+def test_explicit_tags_are_kept():
+    fields, problems = fields_of("a: !!str 1\nb: 1\nc: [1, {d: 2}]\n")
+    assert fields.value("a") == "1" and fields.value("b") == 1 and fields.value("c") == [1, {"d": 2}]
+    assert problems == []

@@ -54,3 +54,11 @@ def test_attachments_resolve_relative_to_the_item(tmp_path):
     files = {"2026/a.md": item(attachments=["../docs/x.pdf", "y.pdf"]), "docs/x.pdf": b"1", "2026/y.pdf": b"2"}
     (only,) = parse(tmp_path, files).items
     assert [(a.name, a.source) for a in only.attachments] == [("x.pdf", "docs/x.pdf"), ("y.pdf", "2026/y.pdf")]
+
+
+def test_aliases_and_deep_nesting_in_extra_are_located_errors(tmp_path):
+    bomb = "---\ntitle: x\ncategory: notice\nscope: public\nvalid_from: 2026-11-15\nextra:\n  a: &a [1, 1]\n  b: [*a, *a]\n---\n"
+    deep = bomb.replace("  a: &a [1, 1]\n  b: [*a, *a]\n", "  a: " + "[" * 5000 + "]" * 5000 + "\n")
+    parsed = parse(tmp_path, {"bomb.md": bomb, "deep.md": deep})
+    assert parsed.items == ()
+    assert [(p.path.rsplit("/", 1)[1], p.line) for p in parsed.errors] == [("bomb.md", 8), ("deep.md", 7)]
