@@ -10,7 +10,24 @@ from gongkai.problems import Problem
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+# Far above any item, config or register a clerk writes (the sample's largest item is a few KB); the limit
+# keeps a mistaken file (a pasted database dump, a PDF renamed .md) from hours of parsing.
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+
 def decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
+    """The text of an item, config, request or register file; None (with a problem) when it cannot be read."""
+    if len(data) > MAX_TEXT_BYTES:
+        size = f"{len(data) / 1024 / 1024:.1f}"
+        problems.append(
+            Problem(
+                path,
+                1,
+                f"文件太大（{size} MB），超过了 {MAX_TEXT_BYTES // 1024 // 1024} MB 的上限。"
+                "请检查是不是放错了文件；篇幅很长的材料请作为附件（attachments）发布。",
+            )
+        )
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
