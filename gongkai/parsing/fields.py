@@ -34,6 +34,10 @@ class _FastLoader(_Parser):  # type: ignore[misc, valid-type]
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The calendar a disclosure can live in. Dates outside are typing errors or "forever" written as 9999-12-31;
+# refusing them keeps every later day's arithmetic (a window's day after, a cadence's next period, a chart's
+# months) centuries away from the ends of Python's dates, without guarding each sum.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]) -> Fields | None:
@@ -122,6 +126,7 @@ _ALIAS_MESSAGE = (
 _DEPTH_MESSAGE = f"列表或“键: 值”嵌套超过 {MAX_DEPTH} 层，无法处理。请简化这部分内容，少套几层。"
 
 
+_FOREVER_HINT = "要长期公开，不要写 9999-12-31 这样的日期：固定公开类别的事项不写 valid_until 即为长期公开。"
 _YAML_HINT = "请检查：冒号后要有空格，引号要成对，同一层的缩进要对齐，不要用 Tab 缩进"
 
 
@@ -196,10 +201,15 @@ class Fields:
             self.error(self.line_of(key), f"“{key}”的日期“{value}”格式不对，请写成 YYYY-MM-DD，例如 2026-03-01。")
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.error(self.line_of(key), f"“{key}”的日期“{value}”不存在（月份 1–12，日子不超过当月天数）。")
             return None
+        if not EARLIEST <= day <= LATEST:
+            hint = _FOREVER_HINT if day > LATEST else ""
+            self.error(self.line_of(key), f"“{key}”的日期“{value}”超出了可用范围（{EARLIEST} 至 {LATEST}）。请核对年份。{hint}")
+            return None
+        return day
 
     def boolean(self, key: str) -> bool:
         value = self.value(key)
@@ -210,14 +220,20 @@ class Fields:
             return False
         return value
 
-    def integer(self, key: str, minimum: int, required: bool = False) -> int | None:
+    def integer(self, key: str, minimum: int, required: bool = False, maximum: int | None = None) -> int | None:
         value = self.value(key)
         if value is None:
             if required:
                 self.error(self.line_of(key), f"缺少“{key}”。")
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.error(self.line_of(key), f"“{key}”应是不小于 {minimum} 的整数，这里是“{_raw(self.nodes[key])}”。")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < minimum
+            or value > (maximum if maximum is not None else value)
+        ):
+            bounds = f" {minimum} 到 {maximum} 之间" if maximum is not None else f"不小于 {minimum}"
+            self.error(self.line_of(key), f"“{key}”应是{bounds}的整数，这里是“{_raw(self.nodes[key])}”。")
             return None
         return value
 

@@ -1,6 +1,6 @@
 from datetime import date
 
-from gongkai.parsing.fields import MAX_DEPTH, load_mapping
+from gongkai.parsing.fields import EARLIEST, LATEST, MAX_DEPTH, load_mapping
 
 
 def fields_of(text: str, offset: int = 0):
@@ -85,3 +85,20 @@ def test_explicit_tags_are_kept():
     fields, problems = fields_of("a: !!str 1\nb: 1\nc: [1, {d: 2}]\n")
     assert fields.value("a") == "1" and fields.value("b") == 1 and fields.value("c") == [1, {"d": 2}]
     assert problems == []
+
+
+def test_dates_outside_the_calendar_are_refused_with_the_line():
+    fields, problems = fields_of("a: 9999-12-31\nb: 0001-01-01\nc: 1900-01-01\nd: 2999-12-31\n")
+    assert fields.date("a") is None and fields.date("b") is None
+    assert (fields.date("c"), fields.date("d")) == (EARLIEST, LATEST)
+    assert [p.line for p in problems] == [1, 2]
+    assert "超出了可用范围（1900-01-01 至 2999-12-31）" in problems[0].message
+    assert "不写 valid_until 即为长期公开" in problems[0].message  # "forever" is how 9999 is meant
+    assert "长期" not in problems[1].message
+
+
+def test_integers_may_have_a_maximum():
+    fields, problems = fields_of("n: 3661\nm: 3660\n")
+    assert fields.integer("n", minimum=1, maximum=3660) is None
+    assert fields.integer("m", minimum=1, maximum=3660) == 3660
+    assert [p.message for p in problems] == ["“n”应是 1 到 3660 之间的整数，这里是“3661”。"]
