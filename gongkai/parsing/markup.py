@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as etree
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import markdown
 from markdown.extensions.fenced_code import FencedCodeExtension
@@ -73,7 +73,9 @@ class BodyRenderer:
                 problems.append(Problem(path, line, f"找不到“{target}”（应在 content/{resolved}）。请检查文件名和路径。"))
             else:
                 used.append(resolved)
-                replacements[target] = "files/" + resolved
+                # Percent-encoded as the sites' links are: a file named a#1.pdf is not cut at a fragment.
+                fragment = target[target.index("#") :] if "#" in target else ""
+                replacements[target] = quote("files/" + resolved, safe="/") + fragment
         for tag, target in self._links.found:
             if target in replacements:
                 attribute = "src" if tag == "img" else "href"
