@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from gongkai.parsing.text import slips
 from gongkai.problems import Problem
 
 # Dates stay text so that 2026-13-01 gets our message, not a YAML traceback.
@@ -42,10 +43,17 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]) -> Fields | None:
     """Parses a YAML document that must be a mapping; line_offset is the file line before the YAML starts."""
+    found = slips(text, line_offset)
+    if certain := [s for s in found if s.certain]:
+        problems.extend(Problem(path, s.line, s.message) for s in certain)
+        return None
     loader = _FastLoader(text)
     try:
         node = _compose(loader, path, line_offset, problems)
     except yaml.MarkedYAMLError as error:
+        if found:  # the likely cause, in the editor's terms, rather than YAML's
+            problems.extend(Problem(path, s.line, s.message) for s in found)
+            return None
         mark = error.problem_mark or error.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         where = ""

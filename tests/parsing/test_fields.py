@@ -102,3 +102,30 @@ def test_integers_may_have_a_maximum():
     assert fields.integer("n", minimum=1, maximum=3660) is None
     assert fields.integer("m", minimum=1, maximum=3660) == 3660
     assert [p.message for p in problems] == ["“n”应是 1 到 3660 之间的整数，这里是“3661”。"]
+
+
+def test_chinese_input_slips_are_named_with_their_fix():
+    text = "title：关于\nvalid_from:2026-11-15\n\tscope: public\n\u3000category: notice\nsummary: 时间：上午\n"
+    fields, problems = fields_of(text, offset=1)
+    assert fields is None
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "“title”后面用了中文冒号“：”，请改成英文冒号“:”，冒号后空一格，例如 title: …"),
+        (3, "“valid_from:”后面缺少空格。请在英文冒号后空一格，例如 valid_from: 2026-11-15"),
+        (4, "这一行用 Tab 缩进。请删掉它，改用英文半角空格缩进，同一层的行要对齐。"),
+        (5, "这一行用全角空格缩进。请删掉它，改用英文半角空格缩进，同一层的行要对齐。"),
+    ]  # a full-width colon inside a value (line 6) is text
+
+
+def test_curly_quotes_are_named_when_yaml_cannot_read_the_value():
+    fields, problems = fields_of("title: “通知: 开会”\n")
+    assert fields is None
+    assert [(p.line, p.message) for p in problems] == [(1, '值两边用了中文引号“”。需要引号时请改用英文引号 "…"，或者去掉引号。')]
+    fields, problems = fields_of("title: “两学一做”学习“三会一课”\n")  # quotes that belong to the title
+    assert fields.text("title") == "“两学一做”学习“三会一课”" and problems == []
+
+
+def test_block_text_may_hold_anything():
+    text = "body: |\n  注意：title：不是键\n  a:b\n  \u3000全角空格开头的段落\n\ntitle: x\n"
+    fields, problems = fields_of(text)
+    assert problems == [] and fields.text("title") == "x"
+    assert fields.text("body") == "注意：title：不是键\na:b\n\u3000全角空格开头的段落"
