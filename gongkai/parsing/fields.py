@@ -82,7 +82,7 @@ class _Refused(Exception):
     """The document uses what we refuse (an alias, too deep a nesting); the problem is already recorded."""
 
 
-def _compose(loader: yaml.SafeLoader, path: str, offset: int, problems: list[Problem]) -> yaml.Node | None:
+def _compose(loader: _FastLoader, path: str, offset: int, problems: list[Problem]) -> yaml.Node | None:
     """The node tree of the one document, built from parser events without recursion: libyaml's own composer
     recurses in C (100,000 `[` crash the process), and aliases are refused before they can be expanded
     (an alias bomb makes a few lines into billions of values)."""
