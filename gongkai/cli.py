@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
+from gongkai.parsing.fields import EARLIEST, LATEST
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
 from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
@@ -49,9 +50,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 YYYY-MM-DD") from None
+    if not EARLIEST <= day <= LATEST:
+        raise argparse.ArgumentTypeError(f"日期“{text}”超出了可用范围（{EARLIEST} 至 {LATEST}）")
+    return day
 
 
 def parser() -> argparse.ArgumentParser:

@@ -79,7 +79,7 @@ def item_change(item: Item, audience: Audience, day: date) -> date | None:
     """The first day after `day` on which `audience`'s view of `item` changes. Exposure only changes on the
     item's own boundaries (start, going public, the day after its end), so only those are checked."""
     boundaries = {item.valid_from, item.public_from or item.valid_from}
-    if item.valid_until is not None:
+    if item.valid_until is not None and item.valid_until < date.max:  # the last day has no day after
         boundaries.add(item.valid_until + timedelta(days=1))
     now = exposure(item, audience, day)
     return next((d for d in sorted(boundaries) if d > day and exposure(item, audience, d) != now), None)

@@ -46,6 +46,8 @@ KINDS = {
 EVERY = {"month": "month", "quarter": "quarter", "half-year": "half-year", "year": "year"} | {
     label: key for key, label in EVERY_LABELS.items()
 }
+# Day counts are added to dates: bounded, so no setting can carry a date past the calendar's end.
+MAX_DAYS = 3660  # ten years
 # Catalogue keys become file names (categories/KEY.html), so no slashes or dots.
 _KEY = re.compile(r"[\w-]+")
 
@@ -74,7 +76,7 @@ def _supervision(fields: Fields) -> Supervision:
     if section is None:
         return Supervision()
     section.check_keys(SUPERVISION_KEYS, where="（supervision 部分）")
-    values = {key: section.integer(key, minimum=1) for key in SUPERVISION_KEYS}
+    values = {key: section.integer(key, minimum=1, maximum=MAX_DAYS) for key in SUPERVISION_KEYS}
     return Supervision(**{key: value for key, value in values.items() if value is not None})
 
 
@@ -83,7 +85,7 @@ def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
     if section is None:
         return Kiosk()
     section.check_keys(KIOSK_KEYS, where="（kiosk 部分）")
-    seconds = section.integer("seconds_per_item", minimum=3)
+    seconds = section.integer("seconds_per_item", minimum=3, maximum=3600)
     return Kiosk(
         title=section.text("title") or Kiosk.title,
         audience=Audience(section.choice("audience", AUDIENCES) or "public"),
@@ -214,7 +216,7 @@ def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
                 group=entry.text("group") or "其他",
                 kind=Kind(kind or "adhoc"),
                 every=every,
-                default_days=entry.integer("default_days", minimum=1),
+                default_days=entry.integer("default_days", minimum=1, maximum=MAX_DAYS),
                 department=department or None,
             )
         )

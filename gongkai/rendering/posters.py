@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from gongkai.model import Audience, Board, Config
 from gongkai.problems import Problem
 from gongkai.rendering.site import sections
-from gongkai.rendering.templates import environment, render
+from gongkai.rendering.templates import environment, href, render
 from gongkai.visibility import View
 
 # Resources of a poster resolve against this made-up origin, and only files inside content/ are served
@@ -64,7 +64,7 @@ def poster_sources(
     for board in config.boards:
         seen = views[board.audience].only(board.categories)  # exactly what its audience sees, in its categories
         base = config.site.public_url if board.audience is Audience.PUBLIC else config.site.internal_url
-        urls = tuple(f"{base}/{quote(s.item.page_path)}" for s in seen.current) if base else ()
+        urls = tuple(f"{base}/{href(s.item.page_path)}" for s in seen.current) if base else ()
         qr = {s.item.id: _placeholder(n) if base else "" for n, s in enumerate(seen.current)}
         html = render(
             env, "poster.html", board=board, site=config.site, day=seen.day, css=css, count=len(seen.current),

@@ -10,7 +10,7 @@ from typing import Any
 from gongkai.incremental import Memory, digest
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
 from gongkai.rendering.records import RegisterRow, render_records
-from gongkai.rendering.templates import environment, fingerprint, linker, render
+from gongkai.rendering.templates import environment, fingerprint, href, linker, render
 from gongkai.supervision import Report
 from gongkai.visibility import Shown, View
 
@@ -153,7 +153,7 @@ def item_record(shown: Shown, config: Config) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": item.id,
         "title": item.title,
-        "url": item.page_path,
+        "url": href(item.page_path),
         "category": item.category,
         "category_name": entry.name,
         "group": entry.group,
@@ -168,7 +168,7 @@ def item_record(shown: Shown, config: Config) -> dict[str, Any]:
     }
     if shown.full:
         record["summary"] = item.summary
-        record["attachments"] = [{"name": a.name, "url": a.output_path} for a in item.attachments if a.listed]
+        record["attachments"] = [{"name": a.name, "url": href(a.output_path)} for a in item.attachments if a.listed]
     else:
         record["withdrawn_reason"] = item.withdrawn_reason
     return record
