@@ -82,7 +82,7 @@ def test_odd_file_names_are_linked_as_themselves():
     assert len(parser.refs) == 2 and all(_target("kiosk/index.html", ref) in outputs for ref in parser.refs)
 
     views = {audience: result.views[audience] for audience in Audience}
-    (source,) = poster_sources(result.config, views, shot.templates, "templates", "")
+    (source,) = poster_sources(result.config, views, shot.templates, "templates", "", shot.content)
     (url,) = source.qr_urls
     assert url == f"https://example.cn/dw/{href(f'items/n/{ODD}.html')}"
 
