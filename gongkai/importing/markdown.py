@@ -8,9 +8,10 @@ from collections.abc import Collection, Sequence
 
 from gongkai.importing.docx import Block, Paragraph, Run, Table
 
-_LINE_START = re.compile(r"^(#|>|[-+*](?=\s)|=+\s*$|-{3,}\s*$)")
+_LINE_START = re.compile(r"^(#|>|[-+*](?=\s)|-{3,}\s*$)")
 _ORDERED = re.compile(r"^(\d+)([.)])(?=\s|$)")
 _INLINE = re.compile(r"([\\`*_\[\]])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
 # A short line opening with 一、 or （一）, without a full stop: the 一级 and 二级 headings of GB/T 9704 typed by hand.
 _HAND_HEADINGS = ((re.compile(r"^[一二三四五六七八九十]+、\S"), 2), (re.compile(r"^[（(][一二三四五六七八九十]+[）)]\S"), 3))
 _SPACES = " \t\u3000\u00a0"
@@ -20,33 +21,37 @@ def to_markdown(blocks: Sequence[Block], image_folder: str, skip: Collection[int
     """`image_folder`: where the images are, relative to the item file (e.g. ../../attachments/x)."""
     styled_headings = any(isinstance(b, Paragraph) and b.heading for b in blocks)
     parts: list[str] = []
-    list_depth = -1  # the deepest level of the Markdown list being written, -1 outside one
+    levels: list[int] = []  # the Word list level at each depth of the Markdown list being written
     top_marker = ""  # "-" or "1.": a change at the top level starts a new list
     for index, block in enumerate(blocks):
         if index in skip:
             continue
         if isinstance(block, Table):
             parts.append(_table(block, image_folder))
-            list_depth = -1
+            levels = []
             continue
         text = _inline(block.runs).strip(_SPACES)
         images = [_image(name, alt, image_folder) for name, alt in zip(block.images, block.alt, strict=True)]
         if _markdown_list(block.marker) and not block.heading and text:
-            level = min(block.level, list_depth + 1)  # never deeper than one below the last item: no code block
-            item = "    " * level + f"{block.marker} " + _hanging(_line_start(text), level)
+            in_list = bool(levels)
+            while levels and levels[-1] > block.level:
+                levels.pop()
+            if not levels or levels[-1] < block.level:  # one level deeper at most: never a code block
+                levels.append(block.level)
+            depth = len(levels) - 1
             kind = "-" if block.marker == "-" else "1."
-            if list_depth >= 0 and not (level == 0 and kind != top_marker):
+            item = "    " * depth + f"{block.marker} " + _hanging(_line_start(text), depth)
+            if in_list and (depth or kind == top_marker):
                 parts[-1] += "\n" + item
             else:
                 parts.append(item)
-            list_depth = level
-            top_marker = kind if level == 0 else top_marker
+            top_marker = kind if depth == 0 else top_marker
         elif text:
             parts.append(_paragraph(block, text, styled_headings))
-            list_depth = -1
+            levels = []
         parts.extend(images)
         if images:
-            list_depth = -1
+            levels = []
     return "\n\n".join(parts) + "\n" if parts else ""
 
 
@@ -116,12 +121,16 @@ def _url(target: str) -> str:
 
 
 def _escape(text: str) -> str:
-    return _INLINE.sub(r"\\\1", text)
+    """Text shown as written: markup characters escaped; `<` and entity-like `&…;` as entities (Python-Markdown
+    reads `<http://…>` as a link and `&amp;` as an ampersand)."""
+    return _ENTITY.sub("&amp;", _INLINE.sub(r"\\\1", text)).replace("<", "&lt;")
 
 
 def _line_start(line: str) -> str:
     """A paragraph or line that would open a heading, quote, list or rule in Markdown, kept as text."""
     stripped = line.lstrip(_SPACES)
+    if stripped.startswith("="):  # a setext underline; "=" has no backslash escape in Python-Markdown
+        return "&#61;" + stripped[1:]
     if _LINE_START.match(stripped):
         return "\\" + stripped
     return _ORDERED.sub(r"\1\\\2", stripped)
