@@ -453,3 +453,41 @@ def test_item_text_parses_with_awkward_titles():
     snapshot = Snapshot({draft.relpath: text.encode()}, "content", b"", "site_config.yaml", {})
     parsed, errors, _ = parse_item(snapshot, _config(), draft.relpath)
     assert not errors and parsed is not None and parsed.title == "关于“两学一做”: 学习 #1 的通知"
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path):
+    from gongkai.importing.placing import _place
+
+    draft = draft_from_docx(gongwen(), _config(), DAY, category="notice", keep_original=True)
+    content = tmp_path / "content"
+    content.mkdir()
+    item_path = content / draft.relpath
+    item_path.parent.mkdir(parents=True)
+    item_path.write_text("someone else's", "utf-8")  # appears between the check and the write
+    before = tree(content)
+    with pytest.raises(FileExistsError):
+        _place(content, draft)
+    assert tree(content) == before
+    assert not (content / "attachments").exists()
+
+
+def test_red_head_in_a_text_box_is_recognised():
+    document = Document()
+    anchor = document.add_paragraph()
+    box = (
+        f'<w:r {W} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>'
+        '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:t>中共青川市委组织部文件</w:t></w:r></w:p>'
+        "</w:txbxContent></wps:txbx></w:drawing></mc:Choice>"
+        "<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>中共青川市委组织部文件</w:t></w:r></w:p></w:txbxContent>"
+        "</w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+    )
+    anchor._p.append(parse_xml(box))
+    _centred(document, "青组〔2026〕7号")
+    _centred(document, "关于做好年度考核工作的通知")
+    document.add_paragraph("各单位：")
+    draft = draft_from_docx(_saved(document), _config(), DAY)
+    assert draft.values["issuer"] == "中共青川市委组织部"  # once: the Fallback copy is not read again
+    assert draft.values["title"] == "关于做好年度考核工作的通知"
+    assert draft.markdown == "各单位：\n"
