@@ -55,6 +55,7 @@ bench: setup-test
 	.venv-bench/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(PY) -m bench.posters
 	$(PY) -m bench.speed
+	$(PY) -m bench.import_docx
 
 clean:
 	rm -rf output .venv .venv-bench node_modules .pytest_cache .ruff_cache

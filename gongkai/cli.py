@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.fields import EARLIEST, LATEST
+from gongkai.parsing.items import SCOPES
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
 from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
@@ -37,6 +38,7 @@ COMMANDS = {
     "deploy": "把上次构建的结果发布到 site_config.yaml 中 deploy 下的目标（新版本整体切换，可 --rollback 回退）",
     "serve": "本机预览：生成后在 127.0.0.1 上提供网页，文件一保存就重新生成并刷新浏览器",
     "new": "按公开目录新建一个事项文件（今天开始、默认期限、责任部门），打印文件路径",
+    "import": "把 Word 文档（.docx）转换为新的事项文件：识别文号、标题、成文日期，保留表格和图片",
     "list": "列出某一天各输出显示的事项（类似 hugo list）",
     "next-change": "下一次输出会变化的日期（有事项开始、到期、转为对外公开或被替换），以及是哪些事项",
 }
@@ -56,6 +58,12 @@ def _date(text: str) -> date:
     if not EARLIEST <= day <= LATEST:
         raise argparse.ArgumentTypeError(f"日期“{text}”超出了可用范围（{EARLIEST} 至 {LATEST}）")
     return day
+
+
+def _scope(text: str) -> str:
+    if text not in SCOPES:
+        raise argparse.ArgumentTypeError(f"公开范围“{text}”不对，可以写：{'、'.join(SCOPES)}")
+    return text
 
 
 def parser() -> argparse.ArgumentParser:
@@ -88,6 +96,11 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")
             command.add_argument("--scope", choices=("public", "internal"), default="public", help="公开范围（默认 public）")
+        if name == "import":
+            command.add_argument("file", type=Path, metavar="FILE.docx", help="要导入的 Word 文档（.docx）")
+            command.add_argument("--category", default="", help="类别：catalog 中的键或名称（不写则导入后再填）")
+            command.add_argument("--scope", type=_scope, default="internal", help="公开范围（默认 internal，即党内）")
+            command.add_argument("--keep-original", action="store_true", help="把原 .docx 作为事项的附件一起保存")
         if name == "list":
             command.add_argument("--audience", choices=("internal", "public"), help="只看党内网站或公开网站（默认两者）")
             which = command.add_mutually_exclusive_group()
@@ -133,6 +146,11 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
             from gongkai.preview import serve  # the watcher and server load only for `serve`
 
             return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port)
+        if args.command == "import":
+            from gongkai.importing.placing import import_command  # python-docx loads only for `import`
+
+            scope, keep = args.scope, args.keep_original
+            return import_command(args.content, args.config, args.templates, args.file, args.category, scope, keep, args.date)
         if args.command in ("new", "list", "next-change"):
             return _editing(paths, args)
         options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from gongkai import leaks
+from gongkai.importing.strays import unused_word_files
 from gongkai.incremental import CACHE, Memory, digest, load_memory
 from gongkai.model import Audience, Config, Item
 from gongkai.parallel import both
@@ -133,6 +134,7 @@ def run(
     if errors := request_errors + (unregistered if options.strict_register else []):
         raise Problems(errors)
     warnings += _summarised(unregistered, snapshot.register_path)
+    warnings += unused_word_files(snapshot, items)
     day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     views = {audience: view(items, audience, day) for audience in Audience}
     report = supervise(items, requests, config, day)
