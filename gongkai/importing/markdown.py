@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 
 from gongkai.importing.docx import Block, Paragraph, Run, Table
 
-_LINE_START = re.compile(r"^(#|>|[-+*](?=\s)|-{3,}\s*$)")
+_LINE_START = re.compile(r"^(#|>|[-+*](?=\s|$)|-{3,}\s*$)")
 _ORDERED = re.compile(r"^(\d+)([.)])(?=\s|$)")
 _INLINE = re.compile(r"([\\`*_\[\]])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
