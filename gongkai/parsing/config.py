@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gongkai.model import (
+    CARRIERS,
     EVERY_LABELS,
     Audience,
     Board,
@@ -26,10 +27,10 @@ from gongkai.problems import Problem, Problems
 
 TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server")
 SITE_KEYS = ("name", "title", "issuer", "timezone", "org_code", "index_pattern", "internal_url", "public_url", "feedback")
-SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days")
+SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days", "start")
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
-ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
+ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department", "scope", "carriers", "public_days")
 BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
 KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation")
 AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
@@ -76,7 +77,9 @@ def _supervision(fields: Fields) -> Supervision:
     if section is None:
         return Supervision()
     section.check_keys(SUPERVISION_KEYS, where="（supervision 部分）")
-    values = {key: section.integer(key, minimum=1, maximum=MAX_DAYS) for key in SUPERVISION_KEYS}
+    limits = [key for key in SUPERVISION_KEYS if key != "start"]
+    values: dict[str, object] = {key: section.integer(key, minimum=1, maximum=MAX_DAYS) for key in limits}
+    values["start"] = section.date("start")
     return Supervision(**{key: value for key, value in values.items() if value is not None})
 
 
@@ -218,8 +221,46 @@ def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
                 every=every,
                 default_days=entry.integer("default_days", minimum=1, maximum=MAX_DAYS),
                 department=department or None,
+                scope=Audience(scope) if (scope := entry.choice("scope", AUDIENCES)) else None,
+                carriers=_carriers(entry, key),
+                public_days=_public_days(entry, key),
             )
         )
     if not entries and not catalog.problems:
         catalog.error(catalog.line, "catalog 里至少要有一个目录项。")
     return tuple(entries)
+
+
+def _carriers(entry: Fields, key: str) -> tuple[str, ...]:
+    """方式: which carriers the entry's items use, in the order of CARRIERS; not written: all of them."""
+    if "carriers" not in entry.nodes:
+        return CARRIERS
+    chosen = set()
+    for carrier, line in entry.text_list("carriers"):
+        if carrier in CARRIERS:
+            chosen.add(carrier)
+        else:
+            guess = next(iter(difflib.get_close_matches(carrier, CARRIERS, n=1)), None)
+            hint = f"您是不是想写“{guess}”？" if guess else f"只能写：{'、'.join(CARRIERS)}。"
+            entry.error(line, f"目录“{key}”的 carriers 里有未知的公开载体“{carrier}”。{hint}")
+    return tuple(c for c in CARRIERS if c in chosen)
+
+
+def _public_days(entry: Fields, key: str) -> tuple[int, int] | None:
+    """The range of days a public item of the entry is shown for, as [shortest, longest]."""
+    if "public_days" not in entry:
+        return None
+    value = entry.value("public_days")
+    valid = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_DAYS for v in value)
+        and value[0] <= value[1]
+    )
+    if not valid:
+        message = (
+            f"目录“{key}”的 public_days 应写成 [最短天数, 最长天数]，例如 [7, 15]（1 到 {MAX_DAYS} 之间，前一个不大于后一个）。"
+        )
+        entry.error(entry.line_of("public_days"), message)
+        return None
+    return (value[0], value[1])

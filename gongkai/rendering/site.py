@@ -38,7 +38,10 @@ class SitePages:
     to redraw an edited item's page without rebuilding the site."""
 
     def __init__(self, view: View, config: Config, templates: Mapping[str, str], root: str) -> None:
+        # A site shows its carrier's share of the view: the public site only the entries carried on `sites`.
+        view = view.on_site(config.catalog)
         self.view, self.config = view, config
+        self.listed = view.listed(config.catalog)
         self.env = environment(templates, root)
         self.css = templates["style.css"].encode("utf-8")
         self.stylesheet = f"assets/style.{fingerprint(self.css)}.css"
@@ -52,6 +55,7 @@ class SitePages:
             "stylesheet": self.stylesheet,
             "categories": {e.key: e for e in config.catalog},
             "every_labels": EVERY_LABELS,
+            "listed": self.listed,
         }
         self._linkers: dict[int, Callable[[str], str]] = {}
         self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value)
@@ -107,7 +111,7 @@ def render_site(
     view, config, page = site.view, site.config, site.page
     outputs = [(site.stylesheet, site.css)]
     outputs.append(page("index.html", "home.html", sections=sections(view, config), count=len(view.current)))
-    for entry in config.catalog:
+    for entry in site.listed:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
     pages = pages if pages is not None else {}
     root_prefix = f"{view.audience.value}/"
