@@ -65,6 +65,21 @@ def test_catalogue_keys_are_strict(tmp_path):
     assert all(p.startswith("site_config.yaml:") and p.split(":")[1].isdigit() for p in found)
 
 
+def test_a_board_or_kiosk_cannot_ask_for_a_category_its_carriers_leave_out(tmp_path):
+    config = config_with(
+        notice={"carriers": ["sites"]},
+        boards={"lobby": {"title": "大厅公开栏", "categories": ["notice"]}},
+        kiosk={"categories": ["notice", "dues"]},
+    )
+    found = problems_of(tmp_path, {"a.md": item()}, config)
+    hint = "请在该目录的 carriers 中加上"
+    assert any(
+        "公开栏“lobby”的 categories 里有“notice”，但目录“通知公告”的 carriers 不含 boards" in p and hint in p for p in found
+    )
+    assert any("电子屏的 categories 里有“notice”，但目录“通知公告”的 carriers 不含 kiosk" in p for p in found)
+    assert len(found) == 2
+
+
 def test_entry_scope_is_the_default_and_a_difference_needs_a_reason(tmp_path):
     config = config_with(notice={"scope": "internal"}, dues={"scope": "public"})
     no_scope = item("沿用类别范围")

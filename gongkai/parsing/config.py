@@ -63,8 +63,8 @@ def parse_config(data: bytes, path: str) -> Config:
     site = _site(fields)
     departments = _departments(fields)
     catalog = _catalog(fields, {d.name for d in departments})
-    boards = _boards(fields, {e.key for e in catalog})
-    kiosk = _kiosk(fields, {e.key for e in catalog})
+    boards = _boards(fields, {e.key for e in catalog}, _not_carried(catalog, "boards"))
+    kiosk = _kiosk(fields, {e.key for e in catalog}, _not_carried(catalog, "kiosk"))
     supervision = _supervision(fields)
     deploy, server = parse_deploy(fields), parse_server(fields)
     if problems or site is None:
@@ -83,7 +83,7 @@ def _supervision(fields: Fields) -> Supervision:
     return Supervision(**{key: value for key, value in values.items() if value is not None})
 
 
-def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
+def _kiosk(fields: Fields, categories: set[str], refused: dict[str, str]) -> Kiosk:
     section = fields.sub("kiosk")
     if section is None:
         return Kiosk()
@@ -93,15 +93,23 @@ def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
         title=section.text("title") or Kiosk.title,
         audience=Audience(section.choice("audience", AUDIENCES) or "public"),
         seconds_per_item=seconds or Kiosk.seconds_per_item,
-        categories=_categories(section, categories, "电子屏"),
+        categories=_categories(section, categories, "电子屏", refused, "kiosk"),
         orientation=section.choice("orientation", {"auto": "auto", **ORIENTATIONS}) or "auto",
     )
 
 
-def _categories(section: Fields, categories: set[str], what: str) -> tuple[str, ...]:
+def _categories(
+    section: Fields, categories: set[str], what: str, refused: dict[str, str] | None = None, carrier: str = ""
+) -> tuple[str, ...]:
+    """`refused`: keys (with names) of entries whose carriers leave out this board's or the kiosk's kind."""
     chosen = []
     for category, line in section.text_list("categories"):
-        if category in categories:
+        if refused and category in refused:
+            message = (
+                f"{what}的 categories 里有“{category}”，但目录“{refused[category]}”的 carriers 不含 {carrier}，{what}不会显示它。"
+            )
+            section.error(line, f"{message}请在该目录的 carriers 中加上 {carrier}，或从这里删去。")
+        elif category in categories:
             chosen.append(category)
         else:
             guess = next(iter(difflib.get_close_matches(category, sorted(categories), n=1)), None)
@@ -110,7 +118,11 @@ def _categories(section: Fields, categories: set[str], what: str) -> tuple[str, 
     return tuple(chosen)
 
 
-def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
+def _not_carried(catalog: tuple[CatalogEntry, ...], carrier: str) -> dict[str, str]:
+    return {e.key: e.name for e in catalog if carrier not in e.carriers}
+
+
+def _boards(fields: Fields, categories: set[str], refused: dict[str, str]) -> tuple[Board, ...]:
     section = fields.sub("boards")
     if section is None:
         return ()
@@ -131,7 +143,7 @@ def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
                 audience=Audience(board.choice("audience", AUDIENCES) or "public"),
                 paper=board.choice("paper", PAPERS) or "A3",
                 orientation=board.choice("orientation", ORIENTATIONS) or "portrait",
-                categories=_categories(board, categories, f"公开栏“{key}”"),
+                categories=_categories(board, categories, f"公开栏“{key}”", refused, "boards"),
             )
         )
     return tuple(boards)
