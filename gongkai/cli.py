@@ -95,7 +95,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "new":
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")
-            command.add_argument("--scope", choices=("public", "internal"), default="public", help="公开范围（默认 public）")
+            command.add_argument(
+                "--scope", choices=("public", "internal"), help="公开范围（默认：类别在公开目录中的范围，没有规定的为 public）"
+            )
         if name == "import":
             command.add_argument("file", type=Path, metavar="FILE.docx", help="要导入的 Word 文档（.docx）")
             command.add_argument("--category", default="", help="类别：catalog 中的键或名称（不写则导入后再填）")

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -94,6 +95,14 @@ def test_entry_scope_is_the_default_and_a_difference_needs_a_reason(tmp_path):
         in found
     )
     assert any(p.startswith("narrower.md:4: 目录“党费收缴”的公开范围是向社会公开，本事项却只在党内公开") for p in found)
+
+
+def test_new_takes_the_entry_scope(tmp_path, capsys):
+    paths = make_site(tmp_path, {}, config_with(notice={"scope": "internal"}))
+    args = ["new", "--content", str(paths.content), "--config", str(paths.config), "--date", "2026-11-20"]
+    assert main([*args, "notice", "党内通知"]) == 0
+    created = capsys.readouterr().out.strip()
+    assert "scope: internal" in Path(created).read_text("utf-8")
 
 
 def test_a_needless_scope_reason_is_a_warning(tmp_path):
