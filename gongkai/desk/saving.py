@@ -7,9 +7,10 @@ import hashlib
 import os
 from pathlib import Path
 
-from gongkai.parsing.config import parse_config
+from gongkai.incremental import Memory
+from gongkai.model import Config
 from gongkai.parsing.items import parse_items
-from gongkai.reading import read_snapshot
+from gongkai.reading import Snapshot
 from gongkai.register import dump_register, parse_register, update_register
 
 
@@ -35,12 +36,15 @@ def write_whole(target: Path, data: bytes, exclusive: bool = False) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def register_now(content: Path, config: Path, templates: Path) -> list[str]:
-    """Gives every new item its 索引号 at once, as `python build.py register` does; returns what changed."""
-    snapshot = read_snapshot(content, config, templates)
-    parsed = parse_items(snapshot, parse_config(snapshot.config, snapshot.config_path))
+def register_now(snapshot: Snapshot, config: Config, memory: Memory, saved: str) -> list[str]:
+    """Gives the item just saved (`saved`, its path inside content/) its 索引号 at once, with every other new
+    item, as `python build.py register` does; returns what changed. `snapshot`: the site as just saved;
+    `memory`: the desk's, so that only changed files are parsed again."""
     entries = parse_register(snapshot.register, snapshot.register_path)
-    updated, changed = update_register(entries, parsed.items, parse_config(snapshot.config, snapshot.config_path))
+    if saved.rsplit(".", 1)[0] in {e.id for e in entries}:
+        return []  # numbered already, and numbers never change
+    parsed = parse_items(snapshot, config, memory)
+    updated, changed = update_register(entries, parsed.items, config)
     if changed:
         write_whole(Path(snapshot.register_path), dump_register(updated))
     return changed
