@@ -148,6 +148,9 @@ class Desk:
             return _json(400, {"refused": "请求的内容无法识别。"})
         if not isinstance(data, dict):
             return _json(400, {"refused": "请求的内容无法识别。"})
+        # HOOK (Word import, issue #14 item 2): gongkai/importing/draft.py::draft_from_docx reached main after this
+        # branch was cut. Its place is "/desk/api/import": the upload's bytes (refusal() first) → Draft; its
+        # files written with write_whole inside content/, its fields and markdown returned as form values.
         actions = {
             "/desk/api/check": self._check,
             "/desk/api/save": self._save,
