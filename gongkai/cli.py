@@ -41,6 +41,7 @@ COMMANDS = {
     "import": "把 Word 文档（.docx）转换为新的事项文件：识别文号、标题、成文日期，保留表格和图片",
     "list": "列出某一天各输出显示的事项（类似 hugo list）",
     "next-change": "下一次输出会变化的日期（有事项开始、到期、转为对外公开或被替换），以及是哪些事项",
+    "desk-user": "为编辑台生成一行“姓名:密码散列”（在别的地址上提供编辑台时需要，写入 --users 文件）",
 }
 
 
@@ -92,6 +93,18 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
         if name == "serve":
             command.add_argument("--port", type=int, default=8000, help="端口（默认 8000；0 表示任选一个空闲端口）")
+            command.add_argument(
+                "--host",
+                default="127.0.0.1",
+                metavar="ADDR",
+                help="在这个地址上提供预览和编辑台（默认只限本机；别的地址必须同时用 --users）",
+            )
+            command.add_argument(
+                "--users", type=Path, metavar="FILE", help="编辑台用户文件：每行一个 desk-user 生成的“姓名:密码散列”"
+            )
+            command.add_argument("--push", default="", metavar="REMOTE", help="编辑台提交后推送到这个 git 远程仓库（默认不推送）")
+        if name == "desk-user":
+            command.add_argument("name", metavar="姓名", help="编辑的姓名（提交时作为提交人）")
         if name == "new":
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")
@@ -143,14 +156,21 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
         if args.command == "deploy":
             return _deploy(paths, args.target, args.rollback, args.allow_past_date, clock or _now)
         if args.command == "serve":
+            from gongkai.desk.app import open_desk
             from gongkai.preview import serve  # the watcher and server load only for `serve`
 
-            return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port)
+            desk = open_desk(paths, args.date, args.host, args.users, args.push)
+            if isinstance(desk, str):
+                print(f"无法启动：{desk}", file=sys.stderr)
+                return EXIT_USAGE
+            return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port, desk, args.host)
         if args.command == "import":
             from gongkai.importing.placing import import_command  # python-docx loads only for `import`
 
             scope, keep = args.scope, args.keep_original
             return import_command(args.content, args.config, args.templates, args.file, args.category, scope, keep, args.date)
+        if args.command == "desk-user":
+            return _desk_user(args.name)
         if args.command in ("new", "list", "next-change"):
             return _editing(paths, args)
         options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
@@ -275,6 +295,28 @@ def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Cal
         print(f"无法发布：{refusal}", file=sys.stderr)
         return EXIT_CONTENT
     print("\n".join(messages))
+    return EXIT_OK
+
+
+def _desk_user(name: str) -> int:
+    import getpass
+
+    from gongkai.desk.security import user_line
+
+    if ":" in name or not name.strip():
+        print("命令用法错误：姓名不能为空，也不能含有英文冒号“:”。", file=sys.stderr)
+        return EXIT_USAGE
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一样，请重新运行。", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        password = sys.stdin.readline().rstrip("\n")  # e.g. from a password manager through a pipe
+    if len(password) < 8:
+        print("密码太短：至少 8 个字符。", file=sys.stderr)
+        return EXIT_USAGE
+    print(user_line(name.strip(), password))
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from gongkai.desk.app import Desk
 from gongkai.incremental import CACHE
 from gongkai.pipeline import Options, Paths, Result, build
 from gongkai.problems import Problems
@@ -106,18 +107,20 @@ class Rebuilder:
         return self._manifest is not None and self._identity() == self._manifest
 
 
-def serve(paths: Paths, options: Options, port: int) -> int:
+def serve(paths: Paths, options: Options, port: int, desk: Desk | None = None, host: str = "127.0.0.1") -> int:
     session = Session()
     rebuild = Rebuilder(paths, replace(options, progress=None), session)
     if not rebuild.once() and not (paths.output / "public").exists():
         print("首次构建失败且没有可显示的结果；修改文件后会自动重试。", file=sys.stderr)
-    server = make_server(paths.output, session, port)
+    server = make_server(paths.output, session, port, desk, host)
     watcher = Watcher([paths.content, paths.templates, paths.config], rebuild)
     watcher.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base = f"http://{host}:{server.server_address[1]}"
     print(f"预览：{base}/internal/  {base}/public/  {base}/kiosk/  {base}/posters/")
+    if desk is not None:
+        print(f"编辑台：{base}/desk/")
     print("保存文件后自动重新生成并刷新浏览器。按 Ctrl-C 退出。", flush=True)
     try:
         while thread.is_alive():

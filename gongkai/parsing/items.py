@@ -17,12 +17,9 @@ from gongkai.parsing.media import published_file_problems, refused_type
 from gongkai.parsing.text import decode, split_front_matter
 from gongkai.problems import Problem
 from gongkai.reading import Snapshot
+from gongkai.schema import ITEM_SCHEMA
 
-ITEM_KEYS = (
-    "title", "category", "scope", "valid_from", "valid_until", "public_from", "status", "withdrawn_reason",
-    "department", "issuer", "doc_number", "date", "pinned", "summary", "attachments", "extra", "feedback", "reopens",
-    "scope_reason",
-)  # fmt: skip
+ITEM_KEYS = tuple(key.key for key in ITEM_SCHEMA)  # the one declaration (gongkai/schema.py)
 FEEDBACK_KEYS = ("date", "summary", "response", "responded_on")
 KEY_HINTS = {
     "标题": "title", "类别": "category", "分类": "category", "目录": "category", "范围": "scope",
