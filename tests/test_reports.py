@@ -167,6 +167,9 @@ def test_never_published_entries_are_late_from_their_first_due_date(tmp_path):
     assert later["dues"].status == NEVER
     assert status(date(2027, 1, 1))["dues"].status == MISSING
     assert supervise(result.items, (), result.config, date(2026, 10, 2)).overdue
+    page = dict(result_for(tmp_path / "late", {"a.md": item()}, config_with(supervision={"start": "2026-01-01"})).outputs)
+    row = next(r for r in page["internal/report.html"].decode().split("<tr") if "组织设置" in r)
+    assert 'class="status-overdue"' in row and "从未公开，已逾期" in row and "2026-01-01" in row
 
 
 def test_without_a_start_the_earliest_item_starts_the_catalogue(tmp_path):
