@@ -371,3 +371,16 @@ def test_reports_and_filing_never_reach_public_outputs(tmp_path):
         if path.startswith(("public/", "kiosk/")):
             assert not any(text.encode() in data for text in internal_only), path
     assert view(result.items, Audience.PUBLIC, DAY).current  # the public does see the public item
+
+
+def test_a_board_only_item_gets_no_qr_code_to_a_page_the_public_site_lacks(tmp_path):
+    from gongkai.rendering.posters import poster_sources
+
+    config = config_with(notice={"carriers": ["boards"]}, boards={"lobby": {"title": "大厅公开栏"}})
+    files = {"board.md": item("只上公开栏"), "dues.md": item("党费", category="dues")}
+    paths = make_site(tmp_path, files, config)
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    result = run(snapshot, Options(day=DAY, posters=False))
+    [source] = poster_sources(result.config, result.views, snapshot.templates, snapshot.templates_root, "", snapshot.content)
+    assert sorted(s.item.title for s in source.view.current) == ["党费", "只上公开栏"]
+    assert source.qr_urls == ("https://example.cn/dw/items/dues.html",)
