@@ -27,7 +27,7 @@ def test_replaces_whole_tree_so_stale_files_disappear(tmp_path):
 def test_later_builds_write_only_what_changed(tmp_path):
     output = tmp_path / "out"
     files = [("index.html", b"home"), ("items/a.html", b"a"), ("items/b.html", b"b")]
-    assert write_tree(output, files) == ["index.html", "items/a.html", "items/b.html"]
+    assert write_tree(output, files) == ["items/a.html", "items/b.html", "index.html"]  # deeper files first
     before = (output / "items/b.html").stat().st_ino
     changed = [("index.html", b"home 2"), ("items/a.html", b"a"), ("items/b.html", b"b"), ("items/c.html", b"c")]
     assert write_tree(output, changed) == ["items/c.html", "index.html"]  # the new page before the page linking it
