@@ -71,7 +71,8 @@ def read_record(root: Path) -> OutputRecord:
 def refuse_foreign(root: Path, refusal: type[Exception]) -> None:
     if os.path.lexists(root) and not root.is_dir():
         raise refusal(f"{root}: 输出位置是一个文件，不是文件夹。请换一个 --output。")
-    if root.is_dir() and not (root / MARKER).exists() and any(e.name != STAGING for e in os.scandir(root)):
+    ours = os.path.lexists(root / MARKER) or unfinished(root)  # an interrupted first build may not have the marker yet
+    if root.is_dir() and not ours and any(e.name != STAGING for e in os.scandir(root)):
         raise refusal(
             f"{root}: 这个文件夹已有内容，但不是 Gongkai 生成的；为免删除您的文件，构建不会覆盖它。"
             "请换一个 --output，或先清空这个文件夹。"

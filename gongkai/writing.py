@@ -64,6 +64,8 @@ def exclusive(output: Path, waiting: Callable[[], None] | None = None) -> Iterat
         held = acquire(root, waiting)
     except OSError as error:
         raise failure(output, error, False) from None
+    # Whatever a build killed in phase 1 left is no one's now that we hold the folder.
+    shutil.rmtree(root / STAGING, ignore_errors=True)
     try:
         yield Exclusive(root, output)
     finally:
@@ -127,7 +129,6 @@ def _apply(
     """Phase 1 then phase 2 (see the module's docstring)."""
     root, staging = output.root, output.root / STAGING
     journal = sorted(set(changes) | removed | record.journal)
-    shutil.rmtree(staging, ignore_errors=True)  # an earlier build's, killed in phase 1 (we hold the lock)
     try:
         staging.mkdir()
         _in_parallel([(staging / path, data) for path, data in changes.items()], _create)
@@ -141,9 +142,9 @@ def _apply(
             raise failure(output.shown, error, False, root) from None
         raise
     try:
+        os.replace(staging / UNFINISHED, root / UNFINISHED)  # from here on, a fault leaves a repairable tree
         if (staging / MARKER).exists():
-            os.replace(staging / MARKER, root / MARKER)  # first: a folder with UNFINISHED is always ours
-        os.replace(staging / UNFINISHED, root / UNFINISHED)
+            os.replace(staging / MARKER, root / MARKER)
         if seal is not None and os.path.lexists(root / seal):
             os.unlink(root / seal)
         conflicting = _conflicting(set(changes), removed)
@@ -220,6 +221,9 @@ def _create(target: Path, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(descriptor, view) :]
+    except OSError as error:
+        error.filename = error.filename or os.fspath(target)  # the message names the file the disk refused
+        raise
     finally:
         os.close(descriptor)
 
