@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,8 @@ _ENUMS: dict[str, type[Enum]] = {cls.__name__: cls for cls in (Audience, Status)
 
 
 def _encode(value: Any, depth: int, budget: list[int]) -> Any:
-    """JSON for `value`, exact: plain JSON scalars stand for themselves, everything else is {"tag": payload}."""
+    """JSON for `value`, exact: plain JSON scalars stand for themselves, everything else is {"tag": payload}.
+    Sets (YAML's !!set) are not remembered: their order, which `repr` and so the page keys show, is their history's."""
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise _Unrememberable
@@ -129,12 +130,10 @@ def _encode(value: Any, depth: int, budget: list[int]) -> Any:
         return {"d": [[_encode(k, deeper, budget), _encode(v, deeper, budget)] for k, v in value.items()]}
     if kind is date:
         return {"date": value.isoformat()}
-    if kind is datetime:
-        return {"datetime": value.isoformat()}
+    if kind is datetime and (value.tzinfo is None or type(value.tzinfo) is timezone):  # what YAML makes
+        return {"datetime": [value.isoformat(), value.fold]}
     if kind is bytes:
         return {"b": base64.b64encode(value).decode("ascii")}
-    if kind is set or kind is frozenset:
-        return {"set" if kind is set else "frozenset": [_encode(v, deeper, budget) for v in value]}
     if kind.__name__ in _ENUMS and _ENUMS[kind.__name__] is kind:
         return {"enum": [kind.__name__, value.value]}
     if _CLASSES.get(kind.__name__) is kind:
@@ -158,11 +157,10 @@ def _decode(value: Any) -> Any:
     if tag == "date":
         return date.fromisoformat(payload)
     if tag == "datetime":
-        return datetime.fromisoformat(payload)
+        moment, fold = payload
+        return datetime.fromisoformat(moment).replace(fold=fold)
     if tag == "b":
         return base64.b64decode(payload, validate=True)
-    if tag in ("set", "frozenset"):
-        return (set if tag == "set" else frozenset)(_decode(v) for v in payload)
     if tag == "enum":
         name, raw = payload
         return _ENUMS[name](raw)
