@@ -54,6 +54,8 @@ class Memory:
     pages: dict[str, str] = field(default_factory=dict)
     previous_bytes: Callable[[str], bytes | None] = lambda path: None
     warnings: tuple[Problem, ...] = ()  # about the memory itself, reported once by the build that read it
+    # Each remembered item with its JSON: an item reused unchanged is not encoded again.
+    encoded: dict[str, tuple[ParsedItem, Any]] = field(default_factory=dict)
 
     def reusable_page(self, path: str, key: str) -> bytes | None:
         """The previous build's bytes for `path` when it was rendered from the same key."""
@@ -65,12 +67,18 @@ class Memory:
 
     def dump(self, version: str) -> bytes:
         """`version`: the code's; memory from other code is never reused."""
-        items = {}
+        encoded = {}
         for relpath, parsed in sorted(self.items.items()):
+            known = self.encoded.get(relpath)
+            if known is not None and known[0] is parsed:
+                encoded[relpath] = known
+                continue
             try:
-                items[relpath] = _encode(parsed, 0, [MAX_NODES])
+                encoded[relpath] = (parsed, _encode(parsed, 0, [MAX_NODES]))
             except _Unrememberable:
                 continue  # parsed again next time
+        self.encoded = encoded
+        items = {relpath: value for relpath, (_, value) in encoded.items()}
         memory = {"format": FORMAT, "code": version, "items": items, "pages": dict(sorted(self.pages.items()))}
         return json.dumps(memory, ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode("utf-8")
 
@@ -85,8 +93,8 @@ def load_memory(output: Path, version: str) -> Memory:
         memory = json.loads(data)
         if memory["format"] != FORMAT or memory["code"] != version:
             raise ValueError("another version")
-        items = {relpath: _decode(value) for relpath, value in memory["items"].items()}
-        if not all(isinstance(relpath, str) and isinstance(p, ParsedItem) for relpath, p in items.items()):
+        encoded = {relpath: (_decode(value), value) for relpath, value in memory["items"].items()}
+        if not all(isinstance(relpath, str) and isinstance(p, ParsedItem) for relpath, (p, _) in encoded.items()):
             raise ValueError("not items")
         pages = memory["pages"]
         if not all(isinstance(path, str) and isinstance(key, str) for path, key in pages.items()):
@@ -100,7 +108,7 @@ def load_memory(output: Path, version: str) -> Memory:
         except OSError:
             return None
 
-    return Memory(items, pages, previous_bytes)
+    return Memory({relpath: parsed for relpath, (parsed, _) in encoded.items()}, pages, previous_bytes, (), encoded)
 
 
 class _Unrememberable(Exception):
@@ -110,6 +118,7 @@ class _Unrememberable(Exception):
 _PLAIN = (str, int, float, bool, type(None))
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in (ParsedItem, Item, Attachment, FeedbackEntry, Problem)}
 _ENUMS: dict[str, type[Enum]] = {cls.__name__: cls for cls in (Audience, Status)}
+_FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
 
 
 def _encode(value: Any, depth: int, budget: list[int]) -> Any:
@@ -137,16 +146,18 @@ def _encode(value: Any, depth: int, budget: list[int]) -> Any:
     if kind.__name__ in _ENUMS and _ENUMS[kind.__name__] is kind:
         return {"enum": [kind.__name__, value.value]}
     if _CLASSES.get(kind.__name__) is kind:
-        fields = {f.name: _encode(getattr(value, f.name), deeper, budget) for f in dataclasses.fields(value)}
-        return {"class": [kind.__name__, fields]}
+        # Positional, and plain fields inline: most of an item is strings, and this runs for every item.
+        values = [getattr(value, name) for name in _FIELDS[kind]]
+        budget[0] -= len(values)
+        return {"class": [kind.__name__, [v if type(v) in _PLAIN else _encode(v, deeper, budget) for v in values]]}
     raise _Unrememberable
 
 
 def _decode(value: Any) -> Any:
     if type(value) is not dict:
-        if type(value) is list:
-            raise ValueError("untagged list")
-        return value
+        if type(value) in _PLAIN:
+            return value
+        raise ValueError("untagged list")
     ((tag, payload),) = value.items()
     if tag == "t":
         return tuple(_decode(v) for v in payload)
@@ -165,6 +176,9 @@ def _decode(value: Any) -> Any:
         name, raw = payload
         return _ENUMS[name](raw)
     if tag == "class":
-        name, fields = payload
-        return _CLASSES[name](**{key: _decode(v) for key, v in fields.items()})
+        name, values = payload
+        cls = _CLASSES[name]
+        if len(values) != len(_FIELDS[cls]):
+            raise ValueError("another model")
+        return cls(*[v if type(v) in _PLAIN else _decode(v) for v in values])
     raise ValueError(f"unknown tag {tag!r}")

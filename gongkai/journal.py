@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 MARKER = ".gongkai-output"
 # What we wrote, with hashes; beside the marker, not in .cache/, so that `rm -rf output/.cache` cannot make us
@@ -133,9 +133,9 @@ def _paths(listed: object) -> frozenset[str] | None:
     """Paths from the output's own bookkeeping, which we delete by: anything that could lead outside is dropped."""
     if not isinstance(listed, list):
         return None
-    safe = set()
-    for path in listed:
-        plain = isinstance(path, str) and path and "\0" not in path
-        if plain and not path.startswith("/") and ".." not in PurePosixPath(path).parts:
-            safe.add(PurePosixPath(path).as_posix())
-    return frozenset(safe)
+    # Relative, normalised, nowhere above the output: every part a plain name.
+    return frozenset(
+        path
+        for path in listed
+        if isinstance(path, str) and "\0" not in path and all(p not in ("", ".", "..") for p in path.split("/"))
+    )

@@ -79,9 +79,9 @@ def write_tree(output: Path | Exclusive, files: Iterable[tuple[str, bytes]], sea
         with exclusive(output) as held:
             return write_tree(held, files, seal)
     root = output.root
-    wanted = {str(_safe(path)): data for path, data in files}  # all of it in hand before the disk is touched
+    wanted = {_safe(path): data for path, data in files}  # all of it in hand before the disk is touched
     if seal is not None:
-        wanted[str(_safe(seal[0]))] = seal[1]
+        wanted[_safe(seal[0])] = seal[1]
     hashes = {path: hashlib.sha256(data).hexdigest() for path, data in wanted.items()}
     record = read_record(root)
     if record.trusted:
@@ -110,8 +110,8 @@ def update_files(output: Path | Exclusive, files: Iterable[tuple[str, bytes]], r
     record = read_record(output.root)
     if not record.trusted:
         raise OutputRefused(f"{output.shown}: 还没有完整生成过（或上次生成被中断），不能只更新部分文件。")
-    changes = {str(_safe(path)): data for path, data in files}
-    removed = {str(_safe(path)) for path in remove} - set(changes)
+    changes = {_safe(path): data for path, data in files}
+    removed = {_safe(path) for path in remove} - set(changes)
     hashes = {p: h for p, h in record.manifest.items() if p not in removed}
     hashes |= {p: hashlib.sha256(data).hexdigest() for p, data in changes.items()}
     _apply(output, record, changes, {p for p in removed if os.path.lexists(output.root / p)}, hashes, None)
@@ -246,12 +246,17 @@ def _leaves_first(path: str) -> tuple[int, str]:
     return (-path.count("/"), path)
 
 
-def _safe(relpath: str) -> PurePosixPath:
-    path = PurePosixPath(relpath)
-    reserved = path.parts and (path.parts[0] in _BOOKKEEPING or path.as_posix() == LEGACY_MANIFEST)
-    if path.is_absolute() or ".." in path.parts or not path.parts or reserved:
-        raise ValueError(f"refusing to write outside the output folder: {relpath!r}")
-    return path
+def _safe(relpath: str) -> str:
+    """`relpath` as a plain path inside the output, never one of our own bookkeeping files."""
+    parts = relpath.split("/")
+    if any(part in ("", ".", "..") for part in parts):  # rare: normalise, then judge
+        path = PurePosixPath(relpath)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise ValueError(f"refusing to write outside the output folder: {relpath!r}")
+        relpath, parts = path.as_posix(), list(path.parts)
+    if parts[0] in _BOOKKEEPING or relpath == LEGACY_MANIFEST:
+        raise ValueError(f"refusing to overwrite the writer's own bookkeeping: {relpath!r}")
+    return relpath
 
 
 def _unknown_message(shown: Path, stray: list[str]) -> str:
