@@ -79,17 +79,18 @@ def refuse_foreign(root: Path, refusal: type[Exception]) -> None:
         )
 
 
-def unknown_files(root: Path, known: set[str] | frozenset[str], bookkeeping: set[str]) -> list[str]:
-    """Files below `root` that are neither `known` nor bookkeeping."""
-    found = []
+def files_on_disk(root: Path, bookkeeping: set[str]) -> set[str]:
+    """Every file (and symbolic link) below `root` but our bookkeeping, as paths inside it."""
+    found = set()
     for folder, folders, files in os.walk(root):
         relative = Path(folder).relative_to(root).as_posix()
         prefix = "" if relative == "." else relative + "/"
         if not prefix:
             folders[:] = [f for f in folders if f not in bookkeeping]
-        found += [prefix + name for name in files if (prefix + name) not in known and (prefix or name not in bookkeeping)]
-        found += [prefix + name for name in folders if os.path.islink(os.path.join(folder, name)) and prefix + name not in known]
-    return sorted(found)
+            files = [f for f in files if f not in bookkeeping]
+        found.update(prefix + name for name in files)
+        found.update(prefix + name for name in folders if os.path.islink(os.path.join(folder, name)))
+    return found
 
 
 def failure(shown: Path, error: OSError, midway: bool, root: Path | None = None) -> WriteFailed:

@@ -29,10 +29,10 @@ from gongkai.journal import (
     OutputRecord,
     WriteFailed,
     failure,
+    files_on_disk,
     read_record,
     refuse_foreign,
     unfinished,
-    unknown_files,
 )
 from gongkai.locking import acquire, release
 
@@ -87,17 +87,19 @@ def write_tree(output: Path | Exclusive, files: Iterable[tuple[str, bytes]], sea
     if record.trusted:
         changed = [p for p in wanted if not (record.manifest.get(p) == hashes[p] and _size(root / p) == len(wanted[p]))]
     else:  # interrupted, or no manifest: what is on disk is all we know
-        changed = [p for p in wanted if _bytes(root / p) != wanted[p]]
-        if stray := unknown_files(root, set(wanted) | record.ours, _BOOKKEEPING):
+        present = files_on_disk(root, _BOOKKEEPING)
+        if stray := sorted(present - set(wanted) - record.ours):
             raise OutputRefused(_unknown_message(output.shown, stray))
+        changed = [p for p in wanted if p not in present or _bytes(root / p) != wanted[p]]
     removed = {p for p in record.ours - set(wanted) if os.path.lexists(root / p)}
-    if os.path.lexists(root / LEGACY_MANIFEST) and LEGACY_MANIFEST not in wanted:
+    if os.path.lexists(root / LEGACY_MANIFEST):
         removed.add(LEGACY_MANIFEST)
-    changed = [p for p in changed if p != (seal[0] if seal else None)]
-    if seal is not None:
-        changed.append(seal[0])  # always rewritten: it goes first and comes back last
-    _apply(output, record, {p: wanted[p] for p in changed}, removed, hashes, seal[0] if seal else None)
-    return sorted((p for p in changed if seal is None or p != seal[0]), key=_leaves_first)
+    sealed = seal[0] if seal is not None else None
+    changes = {p: wanted[p] for p in changed if p != sealed}
+    if sealed is not None:
+        changes[sealed] = wanted[sealed]  # always rewritten: it goes first and comes back last
+    _apply(output, record, changes, removed, hashes, sealed)
+    return sorted((p for p in changes if p != sealed), key=_leaves_first)
 
 
 def update_files(output: Path | Exclusive, files: Iterable[tuple[str, bytes]], remove: Iterable[str] = ()) -> list[str]:
