@@ -21,7 +21,7 @@ from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
 from gongkai.rendering.records import report_csv, report_json, report_text
-from gongkai.writing import OutputRefused
+from gongkai.writing import OutputRefused, WriteFailed
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
 
@@ -181,6 +181,13 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
     except OutputRefused as refusal:
         print(f"命令用法错误：{refusal}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteFailed as failure:
+        print(failure, file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        # Whatever was under way: the writer leaves output/ whole or marked unfinished, never a silent mix.
+        print(f"\n已中断。若 {paths.output}/ 正在写入，它已被标记为未完成；下次构建会自动完整修复。", file=sys.stderr)
+        return 130
     if result is None:
         if not args.quiet:
             print(f"内容、配置、模板和日期都与上次构建相同，{paths.output}/ 已是最新。")
