@@ -15,7 +15,7 @@ from gongkai.problems import Problem
 
 CACHE = ".cache/build.pickle"
 # Bumped whenever what a cached item or page means changes; a mismatch simply means a full build.
-VERSION = "gongkai-cache-1"
+VERSION = "gongkai-cache-2"  # 2: items carry review, withdrawal, correction and series fields
 
 
 def digest(*parts: str | bytes) -> str:
