@@ -19,7 +19,7 @@ from gongkai.parsing.items import parse_items
 from gongkai.parsing.requests import parse_requests
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
-from gongkai.register import number_items, parse_register
+from gongkai.register import number_items, parse_register, vanished
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import register_rows
@@ -143,11 +143,13 @@ def run(
     requests, request_errors = parse_requests(snapshot)
     entries = parse_register(snapshot.register, snapshot.register_path)
     items, unregistered = number_items(items, entries, snapshot.register_path)
-    if errors := request_errors + (unregistered if options.strict_register else []):
+    day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
+    # Nothing published vanishes: a shown item's file deleted without `retire` fails check and build alike.
+    gone = vanished(entries, items, day, snapshot.register_path, snapshot.content_root)
+    if errors := request_errors + gone + (unregistered if options.strict_register else []):
         raise Problems(errors)
     warnings += _summarised(unregistered, snapshot.register_path)
     warnings += unused_word_files(snapshot, items)
-    day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     views = {audience: view(items, audience, day) for audience in Audience}
     report = supervise(items, requests, config, day)
     records = Records(report, register_rows(items, entries))
