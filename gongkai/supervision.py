@@ -62,7 +62,8 @@ class Report:
 
 
 def supervise(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], config: Config, day: date) -> Report:
-    published = tuple(i for i in items if i.status is not Status.DRAFT)
+    # Drafts and items held for 审核 are not disclosed: they count neither as published nor as on time.
+    published = tuple(i for i in items if i.status is not Status.DRAFT and not i.review.holds)
     return Report(
         day=day,
         catalog=tuple(_catalog_status(entry, published, config, day) for entry in config.catalog),

@@ -14,7 +14,7 @@ from gongkai.parallel import split
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
 from gongkai.parsing.media import published_file_problems, refused_type
-from gongkai.parsing.procedure import PROCEDURE_HINTS, PROCEDURE_KEYS, Disclosed, procedure, relations
+from gongkai.parsing.procedure import PROCEDURE_HINTS, Disclosed, procedure, relations
 from gongkai.parsing.text import decode, split_front_matter
 from gongkai.problems import Problem
 from gongkai.reading import Snapshot
