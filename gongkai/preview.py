@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gongkai.incremental import CACHE
@@ -14,7 +15,7 @@ from gongkai.problems import Problems
 from gongkai.retouch import retouch
 from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
-from gongkai.writing import MANIFEST, OutputRefused, update_files
+from gongkai.writing import MANIFEST, OutputRefused, unfinished, update_files
 
 
 class Rebuilder:
@@ -29,6 +30,7 @@ class Rebuilder:
         self._pending_lock = threading.Lock()
         self._last: Result | None = None  # the last good build
         self._manifest: tuple[int, int] | None = None  # the manifest's identity after our last write
+        self._finished = False  # serve is stopping
 
     def __call__(self, changed: frozenset[Path] = frozenset()) -> None:
         with self._pending_lock:
@@ -37,7 +39,7 @@ class Rebuilder:
         if not self._lock.acquire(blocking=False):
             return  # the running build will see the flag and go again
         try:
-            while self._again.is_set():
+            while self._again.is_set() and not self._finished:
                 self._again.clear()
                 with self._pending_lock:
                     pending, self._pending = frozenset(self._pending), set()
@@ -46,8 +48,20 @@ class Rebuilder:
             self._lock.release()
 
     def once(self, changed: frozenset[Path] = frozenset()) -> bool:
+        # A tree an interrupted write left mixed is not shown while this build repairs it; a whole one is, as
+        # this build updates it file by file.
+        whole = not unfinished(self.paths.output)
+        with self.session.changed:
+            self.session.writing = whole
+        try:
+            return self._once(changed, whole)
+        finally:
+            with self.session.changed:
+                self.session.writing = False
+
+    def _once(self, changed: frozenset[Path], whole: bool) -> bool:
         started = time.monotonic()
-        if changed and self._last is not None and self._ours():
+        if changed and whole and self._last is not None and self._ours():
             self._retouch(changed, started)
         last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
         try:
@@ -62,6 +76,14 @@ class Rebuilder:
         except OutputRefused as refusal:
             self.session.failed([str(refusal)])
             print(refusal, file=sys.stderr)
+            return False
+        except OSError as error:  # a full disk, a read-only folder: the output stays as it was, or marked unfinished
+            line = (
+                f"{error.filename or self.paths.output}: 无法写入输出文件夹（{error.strerror or error}），请检查磁盘空间和权限。"
+            )
+            print(line, file=sys.stderr, flush=True)
+            self.session.failed([line])
+            self._last = None
             return False
         if result is not None:  # None: a save that changed nothing, the output and the last build stand
             self._last = result
@@ -105,12 +127,59 @@ class Rebuilder:
         """Whether the output is still as our last write left it (the writer replaces the manifest each time)."""
         return self._manifest is not None and self._identity() == self._manifest
 
+    def finish(self, timeout: float) -> None:
+        """Lets a build under way end, and no other start."""
+        self._finished = True
+        if self._lock.acquire(timeout=timeout):
+            self._lock.release()
+
+
+class _Stop(Exception):
+    """Raised in the main thread by the first SIGINT or SIGTERM once the preview is up."""
+
+
+@dataclass
+class _Signals:
+    """What the signal handler knows; it takes no lock (it runs between any two lines of the main thread)."""
+
+    asked: bool = False
+    serving: bool = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.asked:
+            raise KeyboardInterrupt  # asked twice: the user does not want to wait for the build
+        self.asked = True
+        if self.serving:
+            raise _Stop
+
 
 def serve(paths: Paths, options: Options, port: int) -> int:
+    """Builds, then serves and rebuilds on each save until SIGINT (Ctrl-C) or SIGTERM: exits 0 with the watcher
+    stopped, the port closed and no build left half-written. A second signal cuts a build short (exit 130)."""
+    signals = _Signals()
+    # Set explicitly, for SIGINT too: a background job of a non-interactive shell starts with SIGINT ignored.
+    previous = {number: signal.signal(number, signals) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _serve(paths, options, port, signals)
+    except KeyboardInterrupt:
+        print("\n已中断；下次构建会把输出文件夹补全。", file=sys.stderr)
+        return 130
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _serve(paths: Paths, options: Options, port: int, signals: _Signals) -> int:
     session = Session()
     rebuild = Rebuilder(paths, replace(options, progress=None), session)
-    if not rebuild.once() and not (paths.output / "public").exists():
-        print("首次构建失败且没有可显示的结果；修改文件后会自动重试。", file=sys.stderr)
+    if not rebuild.once():
+        if unfinished(paths.output):
+            print("上一次生成被中断且首次构建失败：预览只显示错误，不显示新旧混杂的页面；修改文件后会自动重试。", file=sys.stderr)
+        elif not (paths.output / "public").exists():
+            print("首次构建失败且没有可显示的结果；修改文件后会自动重试。", file=sys.stderr)
+    if signals.asked:  # during the first build, which was left to finish
+        print("正在退出…", flush=True)
+        return 0
     server = make_server(paths.output, session, port)
     watcher = Watcher([paths.content, paths.templates, paths.config], rebuild)
     watcher.start()
@@ -120,13 +189,16 @@ def serve(paths: Paths, options: Options, port: int) -> int:
     print(f"预览：{base}/internal/  {base}/public/  {base}/kiosk/  {base}/posters/")
     print("保存文件后自动重新生成并刷新浏览器。按 Ctrl-C 退出。", flush=True)
     try:
-        while thread.is_alive():
-            thread.join(0.5)
-    except KeyboardInterrupt:
-        print("\n正在退出…")
+        signals.serving = True
+        while not signals.asked and thread.is_alive():
+            thread.join(1.0)
+    except _Stop:
+        pass
     finally:
+        print("\n正在退出…", flush=True)
         watcher.stop()
-        session.close()
+        session.close()  # ends the event streams
         server.shutdown()
         server.server_close()
+        rebuild.finish(timeout=600)  # a build under way ends whole rather than cut short
     return 0
