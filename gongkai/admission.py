@@ -89,6 +89,7 @@ class PreviewServer(http.server.ThreadingHTTPServer):
                 self.shutdown_request(request)
                 return
             self.connections += 1
+            self.room.notify_all()  # for whoever counts
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -104,7 +105,21 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     def _left(self) -> None:
         with self.room:
             self.connections -= 1
-            self.room.notify()
+            self.room.notify_all()
+
+    def stream_opened(self) -> bool:
+        """Counts an event stream in, unless there are as many as allowed."""
+        with self.room:
+            if self.streams >= self.streams_allowed:
+                return False
+            self.streams += 1
+            self.room.notify_all()
+            return True
+
+    def stream_closed(self) -> None:
+        with self.room:
+            self.streams -= 1
+            self.room.notify_all()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], OSError):  # a client that went away is no news; a bug is

@@ -212,23 +212,16 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _events(self) -> None:
-        server, state = self.server, self.state
-        with server.room:
-            if server.streams >= server.streams_allowed:
-                full = True
-            else:
-                full, server.streams = False, server.streams + 1
-        if full:
+        if not self.server.stream_opened():
             self._send(503, "text/plain; charset=utf-8", "打开的预览页面太多，请关掉一些。".encode())
             return
         self.close_connection = True  # the stream ends with the connection
         try:
-            self._stream(state)
+            self._stream(self.state)
         except OSError:
             return  # the client went away, or stopped reading
         finally:
-            with server.room:
-                server.streams -= 1
+            self.server.stream_closed()
 
     def _stream(self, state: Session) -> None:
         self.send_response(200)
