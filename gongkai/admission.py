@@ -3,14 +3,15 @@ to requests that name this machine, and only as many connections, as slow, as a 
 
 from __future__ import annotations
 
+import collections
 import http.server
 import io
 import os
+import re
 import socket
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -20,6 +21,7 @@ CONNECTIONS = 128  # open at once; one more waits for a free one, then is told t
 STREAMS = 32  # of which event streams (one per open tab); a browser opens at most 6 per host anyway
 HEAD_SECONDS = 10.0  # from going idle to the end of a request's head; slower clients are dropped
 SEND_SECONDS = 30.0  # for the client to take each chunk of an answer
+IDLE_WORKER_SECONDS = 30.0  # a worker thread with nothing to do for this long ends
 KEEP_ALIVE_SECONDS = 15.0  # between two writes on an event stream, which tell a client that went away
 
 
@@ -30,24 +32,25 @@ def own_hosts(port: int) -> frozenset[str]:
     return frozenset(f"{name}:{port}" for name in names) | (frozenset(names) if port == 80 else frozenset())
 
 
-def section_file(root: Path, path: str) -> Path | None:
-    """The file or folder that the decoded URL path `path` names inside one of the four sections, or None: never
-    `..`, never a dot-file (.cache, the build record, the marker, temporaries), never through a symlink that
-    leads out of its section, never anything else under the output folder (server/)."""
+def section_file(home: str, path: str) -> str | None:
+    """The file or folder that the decoded URL path `path` names inside one of the four sections of the output
+    folder `home` (a real path: no symlink in it), or None: never `..`, never a dot-file (.cache, the build
+    record, the marker, temporaries), never through a symlink out of its section, never server/."""
     parts = path.split("/")
     if parts[0] != "" or len(parts) < 2 or parts[1] not in SECTIONS:
         return None
     names = [name for name in parts[1:] if name]  # "//" and a trailing "/" name nothing
     if any(name.startswith(".") for name in names):
         return None
-    home = Path(os.path.realpath(root))
-    section = Path(os.path.realpath(home / names[0]))
-    if section != home / names[0]:
-        return None  # the section itself leads elsewhere
-    target = Path(os.path.realpath(section.joinpath(*names[1:])))
-    if not target.is_relative_to(section) or any(n.startswith(".") for n in target.relative_to(section).parts):
+    section = os.path.join(home, names[0])
+    target = os.path.realpath(os.path.join(home, *names))  # symlinks followed: where the bytes would come from
+    inside = target[len(section) :]
+    if not target.startswith(section) or (inside and not inside.startswith("/")) or "/." in inside:
         return None
     return target
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")  # control characters and the backslash (a separator elsewhere)
 
 
 def decoded_path(target: str) -> str | None:
@@ -59,26 +62,25 @@ def decoded_path(target: str) -> str | None:
         path = unquote_to_bytes(target.split("?", 1)[0].split("#", 1)[0]).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if "\\" in path or any(ord(c) < 32 or ord(c) == 127 for c in path):
+    if _UNSAFE.search(path):
         return None
     return path
 
 
-class PreviewServer(http.server.ThreadingHTTPServer):
-    """Loopback only, with a deep listen queue, and a bounded number of connections at once."""
+class PreviewServer(http.server.HTTPServer):
+    """Loopback only, with a deep listen queue; each connection served on a worker thread, as many workers as
+    connections open at once (kept for the next burst until idle for a while), up to `capacity`."""
 
-    daemon_threads = True
-    block_on_close = False  # an event stream lasts as long as its tab: stopping never waits for them
     request_queue_size = 1024  # 200 browsers' worth of requests at once wait in the kernel, not refused
-
     # The bounds, per server (a test narrows them).
     capacity, streams_allowed = CONNECTIONS, STREAMS
     head_seconds, send_seconds, keep_alive_seconds = HEAD_SECONDS, SEND_SECONDS, KEEP_ALIVE_SECONDS
 
     def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)
-        self.room = threading.Condition()  # guards the two counts
-        self.connections = self.streams = 0
+        self.room = threading.Condition()  # guards the counts and the line of connections
+        self.connections = self.streams = self.workers = 0
+        self.waiting: collections.deque[tuple[Any, Any] | None] = collections.deque()
         self.closing = False
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -89,23 +91,28 @@ class PreviewServer(http.server.ThreadingHTTPServer):
                 self.shutdown_request(request)
                 return
             self.connections += 1
-            self.room.notify_all()  # for whoever counts
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._left()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._left()
-
-    def _left(self) -> None:
-        with self.room:
-            self.connections -= 1
+            self.waiting.append((request, client_address))
+            if self.connections > self.workers:  # no worker is free for it: one more (a thread costs 0.1 ms)
+                self.workers += 1
+                threading.Thread(target=self._work, daemon=True).start()
             self.room.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self.room:
+                if not self.room.wait_for(lambda: self.waiting, IDLE_WORKER_SECONDS) or self.waiting[0] is None:
+                    self.workers -= 1
+                    return
+                request, client_address = self.waiting.popleft()
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                with self.room:
+                    self.connections -= 1
+                    self.room.notify_all()
 
     def stream_opened(self) -> bool:
         """Counts an event stream in, unless there are as many as allowed."""
@@ -130,6 +137,12 @@ class PreviewServer(http.server.ThreadingHTTPServer):
             self.closing = True
             self.room.notify_all()
         super().shutdown()
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self.room:
+            self.waiting.append(None)  # tells every worker, once the connections before it are served, to end
+            self.room.notify_all()
 
 
 def _busy(request: socket.socket) -> None:

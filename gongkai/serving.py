@@ -7,6 +7,7 @@ import html
 import http.server
 import io
 import json
+import os
 import select
 import socket
 import threading
@@ -56,6 +57,8 @@ LIVE_RELOAD = """<script>
 """
 
 
+LIVE_RELOAD_BYTES = LIVE_RELOAD.encode()
+
 MAX_LISTED = 500  # beyond this many changed files a reload event says "*" (everything)
 KEPT = 100  # generations whose changed files are remembered for listeners that fell behind
 
@@ -103,6 +106,7 @@ class Session:
 def make_server(output: Path, session: Session, port: int) -> PreviewServer:
     class Handler(_PreviewHandler):
         root = output.absolute()
+        home = os.path.realpath(output)
         state = session
 
     server = PreviewServer(("127.0.0.1", port), Handler)
@@ -112,10 +116,12 @@ def make_server(output: Path, session: Session, port: int) -> PreviewServer:
 
 class _PreviewHandler(http.server.BaseHTTPRequestHandler):
     root: Path
+    home: str  # the output folder's real path
     state: Session
     hosts: frozenset[str]
     server: PreviewServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # an answer's last packet goes at once, not after the client's delayed ACK
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal is for build messages
@@ -153,28 +159,27 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
                 f"<!DOCTYPE html><meta charset=utf-8><title>预览</title><ul>{links}</ul>".encode(),
             )
             return
-        target = section_file(self.root, path)
+        target = section_file(self.home, path)
         if target is not None and self._mixed():
             self._send(503, "text/html; charset=utf-8", self._mixed_page())
             return
-        if target is not None and target.is_dir():
+        if target is not None and os.path.isdir(target):
             if not path.endswith("/"):
                 self.send_response(301)
                 self.send_header("Location", quote(path) + "/")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            target = target / "index.html"
+            target = os.path.join(target, "index.html")
         try:
-            data = target.read_bytes() if target is not None else None  # one open: one build's file, whole
+            with open(target or "", "rb") as file:  # one open: the whole file from one build, never half of a rewrite
+                data = file.read()
         except OSError:
-            data = None
-        if data is None:
             self._send(404, "text/plain; charset=utf-8", "没有这个页面".encode())
             return
-        kind = _content_type(target.name)
+        kind = _content_type(target)
         if kind.startswith("text/html"):
-            data = data.replace(b"</body>", LIVE_RELOAD.encode() + b"</body>", 1)
+            data = data.replace(b"</body>", LIVE_RELOAD_BYTES + b"</body>", 1)
         self._send(200, kind, data)
 
     def _mixed(self) -> bool:
