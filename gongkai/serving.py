@@ -170,9 +170,11 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            target = os.path.join(target, "index.html")
+            target = section_file(self.home, f"{path}index.html")  # checked as any file: it may be a symlink
         try:
-            with open(target or "", "rb") as file:  # one open: the whole file from one build, never half of a rewrite
+            if target is None:
+                raise FileNotFoundError(path)
+            with open(target, "rb") as file:  # one open: the whole file from one build, never half of a rewrite
                 data = file.read()
         except OSError:
             self._send(404, "text/plain; charset=utf-8", "没有这个页面".encode())

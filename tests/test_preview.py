@@ -175,6 +175,7 @@ def handmade(tmp_path):
     (output / "public/hidden.html").symlink_to(output / "public/.hidden.html")
     (output / "kiosk").symlink_to(output / "server")
     (output / "public/same.html").symlink_to(output / "public/index.html")  # a symlink within it is fine
+    (output / "posters/index.html").symlink_to(output / ".gongkai-build.json")  # a folder's page too
     session = Session()
     server = make_server(output, session, 0)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
@@ -225,6 +226,7 @@ ESCAPES = [
     "/public/record.json",
     "/public/hidden.html",
     "/kiosk/nginx.conf",
+    "/posters/",
     "/public/%ff.html",
     "http://127.0.0.1/.gongkai-build.json",
     "*",
