@@ -78,7 +78,10 @@ class PreviewServer(http.server.HTTPServer):
 
     def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)
-        self.room = threading.Condition()  # guards the counts and the line of connections
+        # One lock guards the counts and the line of connections; waiting on it: the accepting thread and
+        # counters on `room`, idle workers on `work` (woken one at a time: a burst never wakes them all).
+        lock = threading.Lock()
+        self.room, self.work = threading.Condition(lock), threading.Condition(lock)
         self.connections = self.streams = self.workers = 0
         self.waiting: collections.deque[tuple[Any, Any] | None] = collections.deque()
         self.closing = False
@@ -95,12 +98,14 @@ class PreviewServer(http.server.HTTPServer):
             if self.connections > self.workers:  # no worker is free for it: one more (a thread costs 0.1 ms)
                 self.workers += 1
                 threading.Thread(target=self._work, daemon=True).start()
+            else:
+                self.work.notify()
             self.room.notify_all()
 
     def _work(self) -> None:
         while True:
-            with self.room:
-                if not self.room.wait_for(lambda: self.waiting, IDLE_WORKER_SECONDS) or self.waiting[0] is None:
+            with self.work:
+                if not self.work.wait_for(lambda: self.waiting, IDLE_WORKER_SECONDS) or self.waiting[0] is None:
                     self.workers -= 1
                     return
                 request, client_address = self.waiting.popleft()
@@ -142,7 +147,7 @@ class PreviewServer(http.server.HTTPServer):
         super().server_close()
         with self.room:
             self.waiting.append(None)  # tells every worker, once the connections before it are served, to end
-            self.room.notify_all()
+            self.work.notify_all()
 
 
 def _busy(request: socket.socket) -> None:
