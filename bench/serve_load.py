@@ -92,9 +92,10 @@ def main() -> None:
                 for p in (output / section).rglob("*")
                 if p.is_file() and p.suffix in (".html", ".json", ".css", ".js")
             )
-            cpu = cpu_seconds(process.pid)
+            load = os.getloadavg()[0]
+            cpu, client = cpu_seconds(process.pid), time.process_time()
             times, failed = asyncio.run(rounds(port, paths, args.parallel, args.rounds))
-            cpu = cpu_seconds(process.pid) - cpu
+            cpu, client = cpu_seconds(process.pid) - cpu, time.process_time() - client
         finally:
             process.send_signal(signal.SIGTERM)
             exit_code = process.wait(timeout=60)
@@ -102,7 +103,9 @@ def main() -> None:
     p95 = times[int(len(times) * 0.95) - 1]
     print(f"serve, {args.parallel} parallel requests × {args.rounds} rounds ({len(times)} requests, {len(paths)} files):")
     print(f"  p50 {statistics.median(times) * 1000:.1f} ms   p95 {p95 * 1000:.1f} ms   max {times[-1] * 1000:.1f} ms")
-    print(f"  serve's CPU per request {cpu / (len(times) + args.parallel) * 1000:.2f} ms (warm-up included)")
+    sent = len(times) + args.parallel  # with the warm-up round
+    print(f"  CPU per request: serve {cpu / sent * 1000:.2f} ms, this client {client / sent * 1000:.2f} ms")
+    print(f"  machine: {os.cpu_count()} cores, load average {load:.1f} when the rounds began")
     print(
         f"  failed {failed}   serve's exit code on SIGTERM {exit_code}   target p95 ≤ 100 ms: {'met' if p95 <= 0.1 else 'NOT met'}"
     )

@@ -306,6 +306,7 @@ def test_idle_and_slow_connections_are_dropped(handmade):
 def test_connections_are_bounded_and_served_in_turn(handmade):
     server, _ = handmade
     server.capacity = 3
+    server.head_seconds = WAIT  # neither the held connections nor the wait for a free one end on their own
     port = server.server_address[1]
     held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
     waiting = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
@@ -424,10 +425,15 @@ def start_serve(tmp_path, ignore_sigint: bool = False) -> tuple[subprocess.Popen
     )  # fmt: skip
     lines: list[str] = []
     assert process.stdout is not None
-    for line in process.stdout:  # ends when the child does: bounded
-        lines.append(line)
-        if line.startswith("预览："):
-            return process, int(line.split("http://127.0.0.1:")[1].split("/")[0]), lines
+    watchdog = threading.Timer(WAIT, process.kill)  # a serve that never says it is up ends the loop below
+    watchdog.start()
+    try:
+        for line in process.stdout:  # ends when the child does
+            lines.append(line)
+            if line.startswith("预览："):
+                return process, int(line.split("http://127.0.0.1:")[1].split("/")[0]), lines
+    finally:
+        watchdog.cancel()
     process.kill()
     raise AssertionError(f"serve did not start: {lines} {process.communicate(timeout=WAIT)}")
 
