@@ -77,7 +77,6 @@ class PreviewServer(http.server.HTTPServer):
     head_seconds, send_seconds, keep_alive_seconds = HEAD_SECONDS, SEND_SECONDS, KEEP_ALIVE_SECONDS
 
     def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
         # One lock guards the counts and the line of connections; waiting on it: the accepting thread and
         # counters on `room`, idle workers on `work` (woken one at a time: a burst never wakes them all).
         lock = threading.Lock()
@@ -85,6 +84,7 @@ class PreviewServer(http.server.HTTPServer):
         self.connections = self.streams = self.workers = 0
         self.waiting: collections.deque[tuple[Any, Any] | None] = collections.deque()
         self.closing = False
+        super().__init__(address, handler)  # last: a failed bind closes the server, which uses the above
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.room:

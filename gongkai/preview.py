@@ -162,7 +162,8 @@ def serve(paths: Paths, options: Options, port: int) -> int:
     try:
         return _serve(paths, options, port, signals)
     except KeyboardInterrupt:
-        print("\n已中断；下次构建会把输出文件夹补全。", file=sys.stderr)
+        note = "；输出文件夹没有写完，下次构建会把它补全" if unfinished(paths.output) else ""
+        print(f"\n已中断{note}。", file=sys.stderr)
         return 130
     finally:
         for number, handler in previous.items():
@@ -180,7 +181,12 @@ def _serve(paths: Paths, options: Options, port: int, signals: _Signals) -> int:
     if signals.asked:  # during the first build, which was left to finish
         print("正在退出…", flush=True)
         return 0
-    server = make_server(paths.output, session, port)
+    try:
+        server = make_server(paths.output, session, port)
+    except OSError as error:
+        print(f"命令用法错误：无法在 127.0.0.1:{port} 上提供预览（{error.strerror}）：端口可能已被占用，"
+              "请用 --port 换一个（0 表示任选一个空闲端口）。", file=sys.stderr)  # fmt: skip
+        return 2
     watcher = Watcher([paths.content, paths.templates, paths.config], rebuild)
     watcher.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -462,3 +462,15 @@ def test_serve_exits_cleanly_on_a_signal(tmp_path, signum, ignore_sigint):
     with pytest.raises(ConnectionRefusedError):  # the port is closed
         socket.create_connection(("127.0.0.1", port), timeout=WAIT).close()
     assert not unfinished(tmp_path / "output")
+
+
+def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path, capsys):
+    from gongkai.preview import serve
+
+    paths = make_site(tmp_path, {"a.md": item("通知")})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code = serve(paths, Options(day=None, posters=False), taken.getsockname()[1])
+    assert code == 2
+    assert "端口可能已被占用，请用 --port 换一个" in capsys.readouterr().err
