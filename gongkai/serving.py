@@ -212,7 +212,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
-        if status >= 400:
+        if status in (400, 421):  # a request we do not understand, or not for us: nothing more on it
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
