@@ -1,11 +1,12 @@
-"""Never leak: over random corpora and dates, nothing the public must not see reaches any public file."""
+"""Never leak: over random corpora and dates, nothing an audience must not see reaches any of its outputs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gongkai import leaks
@@ -73,34 +74,92 @@ def blob(outputs, *prefixes: str) -> bytes:
 
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
-def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
+def test_no_output_holds_what_its_audience_must_not_see(corpus, day):
     result = run(snapshot(corpus), Options(day=day, posters=False))
     # The kiosk's audience is public unless configured otherwise: it is held to the public site's rule.
     public, kiosk = blob(result.outputs, "public/", "kiosk/"), blob(result.outputs, "kiosk/")
-    # The internal record pages (register, supervision timeline) list scheduled items too; the pages that
-    # show items to members must not, and drafts appear nowhere at all.
-    records = ("internal/report.html", "internal/register.")
-    internal = blob([(p, d) for p, d in result.outputs if not p.startswith(records)], "internal/")
+    # Every internal page, the record pages (register, supervision report and its charts) too: members never
+    # see a draft or an item whose window has not begun, not even its title or file name.
+    internal = blob(result.outputs, "internal/")
     everything = blob([(p, d) for p, d in result.outputs if not p.startswith(".cache/")], "")  # the cache is no output
     for spec in corpus:
         if spec.status == "draft":
-            assert spec.token.encode() not in everything
+            assert spec.token.encode() not in everything and spec.passage.encode() not in everything
     for spec in corpus:
         token = spec.token.encode()
         body, summary = f"正文{spec.token}BODY".encode(), f"摘要{spec.token}SUM".encode()
+        passage, doc_number = spec.passage.encode(), spec.doc_number.encode()
         attachment = f"附件{spec.token}".encode()
+        feedback = [text.encode() for text in spec.remarks]
         for audience, tree in ((Audience.PUBLIC, public), (Audience.INTERNAL, internal)):
             seen = expected(spec, corpus, audience, day)
             if seen == "hidden":
-                assert token not in tree, (audience, spec)
+                assert token not in tree and passage not in tree and doc_number not in tree, (audience, spec)
             elif seen == "notice":
-                assert f"标题{spec.token}".encode() in tree
+                assert f"标题{spec.token}".encode() in tree and doc_number in tree
                 assert "撤销说明".encode() in tree
                 assert body not in tree and summary not in tree and attachment not in tree, (audience, spec)
+                assert passage not in tree, (audience, spec)
             else:
-                assert body in tree, (audience, spec)
+                assert body in tree and passage in tree and doc_number in tree, (audience, spec)
                 assert (attachment in tree) == spec.attached
+            # Feedback and the office's answers are for members only, on every item they may see.
+            members_read_it = audience is Audience.INTERNAL and seen != "hidden" and spec.feedback
+            assert all((text in tree) == members_read_it for text in feedback), (audience, spec)
         assert (token in kiosk) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
+
+
+# Restyled templates that print what the page's audience must not read, as a careless edit would: the text of
+# a withdrawn item (only its notice may show), or feedback (members only) on the public site.
+HOSTILE = {
+    "body, raw": ("item.html", "<h1>{{ item.title }}</h1>", "<h1>{{ item.title }}</h1>\n<div>{{ body | safe }}</div>"),
+    "body, escaped": ("item.html", "<h1>{{ item.title }}</h1>", "<h1>{{ item.title }}</h1><p>{{ item.body_html }}</p>"),
+    "body, an excerpt": (
+        "item.html",
+        "<h1>{{ item.title }}</h1>",
+        '<h1>{{ item.title }}</h1><meta name="description" content="{{ item.body_html | striptags | truncate(40) }}">',
+    ),
+    "summary, in a sentence": ("item.html", "<dl", "<p>内容摘要：{{ item.summary }}。</p><dl"),
+    "summary, in a comment": ("item.html", "<dl", "<!-- {{ item.summary }} --><dl"),
+    "summary, as JSON": ("item.html", "<dl", "<script>var s = {{ item.summary | tojson }};</script><dl"),
+    "summary, in lists": ("_macros.html", "{% if shown.full and item.summary %}", "{% if item.summary %}"),
+    "feedback and 文号": (
+        "item.html",
+        "</article>",
+        "{% for f in item.feedback %}<p>{{ f.summary }}——{{ f.response }}</p>{% endfor %}<p>{{ item.doc_number }}</p></article>",
+    ),
+}
+
+
+def hostile(corpus, name: str):
+    template, old, new = HOSTILE[name]
+    shot = snapshot(corpus)
+    assert old in shot.templates[template]
+    return replace(shot, templates={**shot.templates, template: shot.templates[template].replace(old, new)})
+
+
+def leaking(spec: Spec, corpus: tuple[Spec, ...], day: date, name: str) -> bool:
+    """Whether a hostile template prints, on a page of this item (or its category's list), what that page's
+    audience must not read: the model's answer, not the code's."""
+    shown = {audience: expected(spec, corpus, audience, day) for audience in Audience}
+    if name.startswith(("body", "summary")):
+        return "notice" in shown.values()
+    return spec.feedback and shown[Audience.PUBLIC] != "hidden"
+
+
+@settings(max_examples=40)
+@given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)), st.sampled_from(sorted(HOSTILE)))
+def test_a_hostile_template_fails_the_build_naming_each_leaking_item(corpus, day, name):
+    """The scan does not trust the templates: whatever they print, a trace of what the audience must not read
+    stops the build, and each item it comes from is named (file:line, in Chinese); else the build goes on."""
+    sources = {f"content/items/{spec.token}.md" for spec in corpus if leaking(spec, corpus, day, name)}
+    if not sources:
+        run(hostile(corpus, name), Options(day=day, posters=False))  # no false alarm
+        return
+    with pytest.raises(Problems) as failure:
+        run(hostile(corpus, name), Options(day=day, posters=False))
+    assert {p.path for p in failure.value.problems} == sources
+    assert all(p.line >= 1 and p.message.startswith("泄露检查未通过：") for p in failure.value.problems)
 
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
