@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -43,8 +42,8 @@ class Marker:
 
 def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Marker]:
     """Traces of whatever `audience` must not see on `day`: page paths, titles, attachments, and passages of the
-    texts: body, summary, 文号 and withdrawal reason of hidden items, the body and summary of withdrawn ones,
-    and feedback (always internal: every item's for the public, hidden items' for members)."""
+    texts: title, body, summary, 文号 and withdrawal reason of hidden items, the body and summary of withdrawn
+    ones, and feedback (always internal: every item's for the public, hidden items' for members)."""
     items = tuple(items)
     shown = {i.id: exposure(i, audience, day) for i in items}
     allowed_files = {a.source for i in items if (e := shown[i.id]) and e.full for a in i.attachments}
@@ -57,7 +56,8 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
             markers.append(Marker(item.page_path, item, "网页路径", PATH))
             if item.title:
                 markers.append(Marker(item.title, item, "标题", coincidence_possible=True))
-            texts += [("文号", item.doc_number), ("撤销说明", item.withdrawn_reason)]
+            # Its title as passages too: a page may name it inside a longer text (a chart's tooltip, a link).
+            texts += [("标题", item.title), ("文号", item.doc_number), ("撤销说明", item.withdrawn_reason)]
         if seen is None or not seen.full:
             for attachment in item.attachments:
                 if attachment.source not in allowed_files:
@@ -83,6 +83,8 @@ def passages(text: str, item: Item, what: str) -> list[Marker]:
             tile = next((t for t in tiles[start : start + SAMPLES] if _distinctive(t)), None)
             if tile is not None and tile not in picked:
                 picked.append(tile)
+        if not picked:  # none where the samples fell: any one, so that a full copy is always found
+            picked = [tile for tile in tiles if _distinctive(tile)][:1]
     if picked:
         return [Marker(tile, item, f"{what}片段", PASSAGE, coincidence_possible=True) for tile in picked]
     whole = text.strip()
@@ -106,6 +108,8 @@ def _distinctive(passage: str) -> bool:
 # Where an item can show up in what we render: a link or file path; a text, cut out between the characters
 # that delimit texts in HTML and JSON (a text node, an attribute value, a JSON string; a comment, a script).
 _PATHS = re.compile(rb"(?:items|files)/[^\"'<>\s]+")
+_ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_CONTROLS = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
 def scan(
@@ -206,8 +210,10 @@ def _passages_in(text: str, grams: dict[str, dict[tuple[int, int], set[str]]]) -
 
 
 def _json_string(raw: str) -> str:
-    """A quoted string's text with its backslash escapes undone (JSON's, which HTML attributes never use)."""
-    try:
-        return json.loads(f'"{raw}"')
-    except ValueError:
-        return raw
+    """A quoted string's text with its backslash escapes undone (JSON's, which HTML attributes never use),
+    leniently: a text cut at a quote may end in half an escape (\\" in a JSON string)."""
+    text = _ESCAPES.sub(lambda m: chr(int(m[1][1:], 16)) if len(m[1]) == 5 else _CONTROLS.get(m[1], m[1]), raw)
+    try:  # characters beyond the first 65,536 come as two escapes (a surrogate pair): join them
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeError:
+        return text

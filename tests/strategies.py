@@ -37,6 +37,17 @@ def items(draw) -> Item:
     )  # fmt: skip
 
 
+def make(**changes) -> Item:
+    """One item, current on 2026-11-20 unless `changes` say otherwise; its source is named after its id."""
+    base = dict(
+        id="a", title="t", category="notice", scope=Audience.PUBLIC, valid_from=date(2026, 11, 10), valid_until=None,
+        public_from=None, status=Status.PUBLISHED, withdrawn_reason="", department="", issuer="", doc_number="",
+        date=date(2026, 11, 10), pinned=False, summary="", body_html="",
+    )  # fmt: skip
+    base |= changes
+    return Item(source=f"content/{base['id']}.md", **base)
+
+
 days = st.integers(-120, 120).map(lambda n: BASE + timedelta(days=n))
 
 

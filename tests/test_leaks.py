@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -13,9 +15,10 @@ from gongkai import leaks
 from gongkai.model import Audience
 from gongkai.pipeline import Options, run
 from gongkai.problems import Problems
+from gongkai.reading import read_snapshot
 from gongkai.retouch import retouch
-from tests.scratch import item, make_site
-from tests.strategies import BASE, DEFAULT_DAYS, Spec, corpora, snapshot
+from tests.scratch import CONFIG, item, make_site
+from tests.strategies import BASE, DEFAULT_DAYS, Spec, corpora, make, snapshot
 
 
 def effective_until(spec: Spec, corpus: tuple[Spec, ...]) -> date | None:
@@ -142,6 +145,9 @@ def leaking(spec: Spec, corpus: tuple[Spec, ...], day: date, name: str) -> bool:
     """Whether a hostile template prints, on a page of this item (or its category's list), what that page's
     audience must not read: the model's answer, not the code's."""
     shown = {audience: expected(spec, corpus, audience, day) for audience in Audience}
+    if name == "summary, in lists":  # lists show what is current: members see an ended item in the archive only
+        until = effective_until(spec, corpus)
+        return "notice" in shown.values() and (until is None or day <= until)
     if name.startswith(("body", "summary")):
         return "notice" in shown.values()
     return spec.feedback and shown[Audience.PUBLIC] != "hidden"
@@ -231,3 +237,116 @@ def run_paths(paths):
     from gongkai.reading import read_snapshot
 
     return run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=date(2026, 11, 20), posters=False))
+
+
+# Chinese text with what a real one holds: punctuation, digits, Latin letters, spaces, line breaks, & and quotes.
+CHINESE = st.text(
+    st.sampled_from("党组织建设学习教育干部监督廉政会议决定名单人员情况说明安排整改落实，。、；：“”《》（）0123456789ABC &\"'\n")
+)
+PRINTINGS = {
+    "as a paragraph": lambda text: f"<p>{html.escape(text)}</p>",
+    "inside a sentence": lambda text: f"<p>据悉：{html.escape(text)}等等</p>",
+    "in an attribute": lambda text: f'<meta content="{html.escape(text)}">',
+    "as JSON": lambda text: json.dumps({"x": text}, ensure_ascii=False),
+    "as ASCII JSON (tojson)": lambda text: f"<script>var x = {json.dumps(text)};</script>",
+    "stripped of tags": lambda text: f"<p>{html.escape(' '.join(text.split()))}</p>",
+    "in a comment": lambda text: f"<!-- {text} -->",
+}
+
+
+@given(CHINESE, CHINESE, CHINESE, st.sampled_from(sorted(PRINTINGS)))
+def test_the_scan_finds_a_full_copy_of_a_forbidden_text_however_it_is_printed(before, middle, after, printing):
+    """Whatever else a forbidden body holds, if it has a stretch of written words (here eight Chinese characters,
+    leaks.SHORTEST) a full copy of it is found, however printed, however the rest breaks the text up."""
+    body = f"{before}天津市委组织部门{middle}{after}"
+    hidden = make(id="secret", title="秘", scope=Audience.INTERNAL, summary="", body_html=f"<p>{html.escape(body)}</p>")
+    markers = leaks.forbidden((hidden,), Audience.PUBLIC, date(2026, 11, 20))
+    page = PRINTINGS[printing](body)
+    problems = leaks.scan([("public/index.html", page.encode())], markers, "公开输出", lambda: "")
+    assert [p.path for p in problems] == ["content/secret.md"], (body, [m.text for m in markers])
+
+
+@pytest.mark.parametrize("count", [1, 1000])
+def test_an_excerpt_from_the_start_is_found_among_many_items(count):
+    """Samples include a text's start, where an excerpt (a list's teaser, a description) begins."""
+    texts = [f"第{n}项{''.join(chr(0x4E00 + (n * 7919 + k * 104729) % 20000) for k in range(300))}" for n in range(count)]
+    items = [make(id=f"s{n}", title=f"秘{n}", scope=Audience.INTERNAL, body_html=f"<p>{t}</p>") for n, t in enumerate(texts)]
+    markers = leaks.forbidden(items, Audience.PUBLIC, date(2026, 11, 20))
+    assert sum(m.how == leaks.PASSAGE for m in markers) <= leaks.SAMPLES * count * 2  # a few per text, not all
+    leaked = texts[count // 2][:40]
+    problems = leaks.scan([("public/index.html", f"<p>摘要：{leaked}……</p>".encode())], markers, "公开输出", lambda: "")
+    assert [p.path for p in problems] == [f"content/s{count // 2}.md"]
+
+
+def test_an_internal_kiosk_is_scanned_against_the_members_view(tmp_path, monkeypatch):
+    """kiosk: {audience: internal} shows members' items (no false alarm), and is still held to their rule."""
+    from gongkai import pipeline
+    from gongkai.visibility import view
+
+    config = {**CONFIG, "kiosk": {"audience": "internal"}}
+    files = {"members.md": item("党内事项标题", scope="internal"), "later.md": item("下月才开始的事项", valid_from="2026-12-20")}
+    paths = make_site(tmp_path, files, config)
+    result = run_paths(paths)
+    assert "党内事项标题" in dict(result.outputs)["kiosk/slides.json"].decode()
+    honest = pipeline.render_kiosk
+    # A bug that shows the screen everything scheduled: the members must not see an item before it begins.
+    monkeypatch.setattr(
+        pipeline,
+        "render_kiosk",
+        lambda c, seen, items, *rest: honest(c, view(items, seen.audience, date(2026, 12, 21)), items, *rest),
+    )
+    with pytest.raises(Problems, match=r"later\.md:\d+: 泄露检查未通过：党内输出的 kiosk/"):
+        run_paths(paths)
+
+
+def test_internal_boards_are_scanned_against_the_members_view(tmp_path, monkeypatch):
+    """A board for members is scanned before its PDF is drawn: a draft's text on it stops the build."""
+    from gongkai import pipeline
+
+    config = {**CONFIG, "boards": {"office": {"title": "机关", "audience": "internal"}}}
+    draft = "起草中的内容，尚未经支部委员会研究同意，请勿公开。"
+    paths = make_site(tmp_path, {"draft.md": item("草稿", status="draft", body=draft), "open.md": item("公开事项")}, config)
+    honest = pipeline.poster_sources
+    monkeypatch.setattr(pipeline, "poster_sources", lambda *a: [replace(s, html=s.html + draft) for s in honest(*a)])
+    with pytest.raises(Problems, match=r"draft\.md:\d+: 泄露检查未通过：党内输出的 posters/office\.pdf 含有不应出现的正文片段"):
+        run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=date(2026, 11, 20)))
+
+
+def test_members_records_show_an_item_only_once_it_begins(tmp_path):
+    """The register numbers an item ahead of its window; the 归档登记 and 督查情况 pages name it from its start."""
+    from gongkai.cli import main
+
+    files = {
+        "now.md": item("本月公示事项"),
+        "later.md": item("下月才开始的事项", valid_from="2026-12-20", valid_until="2026-12-30"),
+    }
+    paths = make_site(tmp_path, files)
+    assert main(["register", "--content", str(paths.content), "--config", str(paths.config), "--date", "2026-11-20"]) == 0
+    shot = read_snapshot(paths.content, paths.config, paths.templates)
+    for day, shown in ((date(2026, 11, 20), False), (date(2026, 12, 20), True)):
+        outputs = dict(run(shot, Options(day=day, posters=False)).outputs)
+        for name in ("report.html", "register.html", "register.csv", "register.json"):
+            assert ("下月才开始的事项" in outputs[f"internal/{name}"].decode("utf-8-sig")) == shown, (day, name)
+        assert "本月公示事项" in outputs["internal/register.html"].decode()
+
+
+def test_a_hostile_template_stops_the_command_line_build_and_writes_nothing(tmp_path, capsys):
+    from gongkai.cli import main
+    from tests.scratch import tree
+
+    withdrawn = item(
+        "已撤销的事项", status="withdrawn", withdrawn_reason="内容有误", body="撤销前的正文，包含不应再公开的人员名单和情况说明。"
+    )
+    paths = make_site(tmp_path, {"gone.md": withdrawn, "open.md": item("公开事项")})
+    args = ["build", "--content", str(paths.content), "--config", str(paths.config), "--templates", str(paths.templates)]
+    args += ["--output", str(paths.output), "--date", "2026-11-20"]
+    assert main(args) == 0
+    before = tree(paths.output)
+    page = paths.templates / "item.html"
+    page.write_text(page.read_text("utf-8").replace("<dl", "<section>{{ body | safe }}</section><dl"), "utf-8")
+    capsys.readouterr()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "gone.md:2: 泄露检查未通过：公开输出的 public/items/gone.html 含有不应出现的正文片段" in err
+    assert "Traceback" not in err
+    assert tree(paths.output) == before
