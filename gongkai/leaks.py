@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +17,10 @@ PATH, TEXT, PASSAGE = "path", "text", "passage"  # how a marker is looked for: s
 OUTPUTS = {Audience.PUBLIC: "公开输出", Audience.INTERNAL: "党内输出"}  # how a message names an audience's outputs
 
 # A passage is a stretch of text that no escaping can alter: no whitespace (a template may reflow it), none of
-# & < > " ' (HTML escapes them), no \ (JSON escapes it and quotes) and no ; (the end of an entity). So it
-# reaches a page as the very same characters whether printed raw, escaped, stripped of tags or as JSON.
-_RUNS = re.compile(r"[^\s&<>\"'\\;]{8,}")
+# & < > " ' (HTML escapes them), no \ (JSON escapes it and quotes), no ; (the end of an entity) and no ASCII
+# comma (CSV's delimiter; Chinese writes ，). So it reaches a page as the very same characters whether printed
+# raw, escaped, stripped of tags, as JSON or in a CSV cell.
+_RUNS = re.compile(r"[^\s&<>\"'\\;,]{8,}")
 SHORTEST = 8  # shorter stretches recur by chance too easily (dates, names, set phrases): matched as whole texts
 SHINGLE = 16  # a long stretch is cut into passages of this length: as good as a fingerprint of its text
 SAMPLES = 4  # passages kept per field: its start (where an excerpt begins), its end, and evenly between
@@ -28,6 +28,7 @@ SAMPLES = 4  # passages kept per field: its start (where an excerpt begins), its
 # SHORTEST long) lying anywhere in it contains one looked-up gram: STRIDE - 1 + GRAM <= SHORTEST.
 GRAM = 4
 STRIDE = SHORTEST - GRAM + 1
+SEARCHED_BEFORE_SKIPPING = 50_000  # characters: about ten item pages (serve's quick redraw searches all it draws)
 _TAGS = re.compile(r"<[^>]*>")
 
 
@@ -74,7 +75,9 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
 
 def passages(text: str, item: Item, what: str) -> list[Marker]:
     """A few distinctive passages of `text`, or the whole text when it has none (short texts: matched whole)."""
-    tiles = [tile for run in _RUNS.findall(text) for tile in _tiles(run)]
+    runs = _RUNS.findall(text)
+    # Candidates: each stretch's first and last SHINGLE characters (cutting a long text whole costs too much).
+    tiles = [tile for run in runs for tile in ((run,) if len(run) <= SHINGLE else (run[:SHINGLE], run[-SHINGLE:]))]
     picked: list[str] = []
     if tiles:
         last = len(tiles) - 1
@@ -84,7 +87,7 @@ def passages(text: str, item: Item, what: str) -> list[Marker]:
             if tile is not None and tile not in picked:
                 picked.append(tile)
         if not picked:  # none where the samples fell: any one, so that a full copy is always found
-            picked = [tile for tile in tiles if _distinctive(tile)][:1]
+            picked = [tile for run in runs for tile in _tiles(run) if _distinctive(tile)][:1]
     if picked:
         return [Marker(tile, item, f"{what}片段", PASSAGE, coincidence_possible=True) for tile in picked]
     whole = text.strip()
@@ -107,7 +110,7 @@ def _distinctive(passage: str) -> bool:
 
 # Where an item can show up in what we render: a link or file path; a text, cut out between the characters
 # that delimit texts in HTML and JSON (a text node, an attribute value, a JSON string; a comment, a script).
-_PATHS = re.compile(rb"(?:items|files)/[^\"'<>\s]+")
+_PATHS = re.compile(r"(?:items|files)/[^\"'<>\s]+")
 _ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 _CONTROLS = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
@@ -118,9 +121,11 @@ def scan(
     """One problem per leaking item, naming what leaked and where.
 
     Each file is read once, whatever the number of markers: every path it links to or names is looked up
-    among the forbidden paths; its distinct texts among the forbidden whole texts (one set intersection), and
-    each text not seen before is searched for the forbidden passages (see `_index`). A text that also occurs
-    in what the audience may read (`allowed_text`) is a coincidence, not a leak."""
+    among the forbidden paths, and it is cut into its distinct texts. A text is examined the first time it
+    is met (most recur: the layout's on every page, an item's on its pages and in the lists): looked up, also
+    with its entities or escapes undone, among the forbidden whole texts and searched for the forbidden
+    passages (see `_index`). A text that also occurs in what the audience may read (`allowed_text`) is a
+    coincidence, not a leak; past a few pages, the texts that are themselves a part of it are not searched."""
     if not markers:
         return []
     by_path = {m.text: m for m in markers if m.how == PATH}
@@ -130,31 +135,54 @@ def scan(
         if marker.how == PASSAGE:
             by_passage.setdefault(marker.text, marker)
     grams = _index(by_passage)
-    searched: dict[str, list[str]] = {}  # a text seen before (the layout's, on every page): the passages in it
-    allowed: str | None = None
+    allowed: list[str] = []  # what the audience may read, made once, when first needed
+
+    def readable() -> str:
+        if not allowed:
+            allowed.append(allowed_text())
+        return allowed[0]
+
+    examined: set[str] = set()  # every text met so far
+    traces: dict[str, list[Marker]] = {}  # those that hold a forbidden path, whole text or passage
+    volume = 0  # characters searched for passages
+    readable_texts: set[str] = set()  # past a few pages: the texts that are each a part of what may be read
+
+    def examine(texts: set[str]) -> None:
+        nonlocal volume, readable_texts
+        for text in texts - examined:
+            examined.add(text)
+            if not readable_texts and volume > SEARCHED_BEFORE_SKIPPING:
+                readable_texts = _cut(readable())
+            found = []
+            if "items/" in text or "files/" in text:  # a link or file path is never a coincidence
+                found += [by_path[p] for raw in _PATHS.findall(text) if (p := unquote(raw).split("#")[0]) in by_path]
+            if text not in readable_texts:  # else anything found in it would be a coincidence
+                stripped = text.strip()
+                forms = {stripped, html.unescape(stripped) if "&" in text else stripped}
+                forms.add(_json_string(stripped) if "\\" in text else stripped)
+                found += [by_text[form] for form in forms if form in by_text]
+                for form in forms:
+                    if grams and not form.isascii():  # markup, numbers, addresses: no passage is ASCII only
+                        found += [by_passage[p] for p in _passages_in(form, grams)]
+                        volume += len(form)
+            if found:
+                traces[text] = found
+
     verdicts: dict[str, bool] = {}  # a text that recurs: is it in what the audience may read?
     found: dict[str, tuple[Marker, list[str]]] = {}
     for path, data in outputs:
         hits = [m for m in (by_path.get(path.split("/", 1)[-1]),) if m]  # the forbidden file itself
-        for raw in _PATHS.findall(data):
-            reference = unquote(raw.decode("utf-8", "replace")).split("#")[0]
-            if reference in by_path:
-                hits.append(by_path[reference])
-        texts = _texts(data)
-        hits += [by_text[text] for text in by_text.keys() & texts]
-        # An attachment is its item's own file, published as it is: no passage is looked for in it.
-        if grams and not (path.startswith("files/") or path.split("/", 1)[-1].startswith("files/")):
-            for text in texts:
-                if not text.isascii():  # markup, numbers, addresses: no passage is ASCII only
-                    known = searched.get(text)
-                    if known is None:
-                        known = searched[text] = _passages_in(text, grams)
-                    hits += [by_passage[p] for p in known]
+        texts = _cut(data.decode("utf-8", "replace"))
+        if path.startswith("files/") or path.split("/", 1)[-1].startswith("files/"):
+            # An attachment is its item's own file, published as it is: only forbidden whole texts count.
+            hits += [by_text[text.strip()] for text in texts if text.strip() in by_text]
+        else:
+            examine(texts)
+            hits += [marker for text in texts & traces.keys() for marker in traces[text]]
         for marker in hits:
             if marker.coincidence_possible:
                 if marker.text not in verdicts:
-                    allowed = allowed if allowed is not None else allowed_text()
-                    verdicts[marker.text] = marker.text in allowed
+                    verdicts[marker.text] = marker.text in readable()
                 if verdicts[marker.text]:
                     continue
             entry = found.setdefault(marker.item.id, (marker, []))
@@ -171,26 +199,22 @@ def scan(
     return problems
 
 
-def _texts(data: bytes) -> set[str]:
-    """The distinct texts of a file, stripped, also with their HTML entities or JSON escapes undone."""
-    whole = data.decode("utf-8", "replace")
-    cut = whole.replace("<", "\0").replace(">", "\0").replace('"', "\0").split("\0")  # 2x a regex's speed
-    texts = {text.strip() for text in set(cut)}
-    return texts | {html.unescape(t) for t in texts if "&" in t} | {_json_string(t) for t in texts if "\\" in t}
+def _cut(whole: str) -> set[str]:
+    """The distinct texts between the characters that delimit them: < > " in HTML and JSON, line breaks and
+    commas in CSV (no passage holds one), and NUL (see pipeline.public_text). Not stripped: that would cost a
+    step per text, each time; the characters are replaced, then split on: 2x a regex's speed."""
+    for delimiter in '<>"\n,':
+        whole = whole.replace(delimiter, "\0")
+    return set(whole.split("\0"))
 
 
 def _index(passages: Iterable[str]) -> dict[str, dict[tuple[int, int], set[str]]]:
-    """Each passage under the grams at STRIDE consecutive offsets of it: wherever the passage lies in a text,
-    exactly one of these offsets falls on a multiple of STRIDE, where the scan looks. Under a gram, passages
-    are grouped by that offset and their length, so a candidate is one slice of the text looked up in a set.
-    Of a few such windows (start, middle, end) the one with the rarest grams is taken: 文号 share their start."""
-    passages = tuple(passages)
-    counts = Counter(p[i : i + GRAM] for p in passages for i in range(len(p) - GRAM + 1))
+    """Each passage under its first STRIDE grams: wherever it lies in a text, exactly one of those offsets falls
+    on a multiple of STRIDE, where the scan looks. Under a gram, passages are grouped by that offset and their
+    length, so that a common gram (文号 share their start) costs a few set lookups, not one per passage."""
     grams: dict[str, dict[tuple[int, int], set[str]]] = {}
     for passage in passages:
-        last = len(passage) - GRAM - STRIDE + 1
-        rarest = min((last, last // 2, 0), key=lambda a: max(counts[passage[a + o : a + o + GRAM]] for o in range(STRIDE)))
-        for offset in range(rarest, rarest + STRIDE):
+        for offset in range(STRIDE):
             group = grams.setdefault(passage[offset : offset + GRAM], {})
             group.setdefault((offset, len(passage)), set()).add(passage)
     return grams
