@@ -188,7 +188,9 @@ def run(
     outputs.append((CACHE, memory.dump()))
     boards = {s.board.key: s.view for s in sources}
     warnings = (*warnings, *poster_warnings)
-    public_markers = tuple(markers[Audience.PUBLIC])  # serve's quick redraw scans against them (retouch.py)
+    # serve's quick redraw (retouch.py) scans its pages against these. Not the passages: indexing them costs
+    # 16 ms per 1,000 items at each save, and the text it redraws is new (the full build that follows scans it).
+    public_markers = tuple(m for m in markers[Audience.PUBLIC] if m.how != leaks.PASSAGE)
     return Result(
         config, day, items, views, sorted(outputs), warnings, boards, report, (), snapshot, memory, sites, public_markers
     )
