@@ -45,15 +45,34 @@ def register_rows(items: tuple[Item, ...], entries: tuple[Entry, ...]) -> tuple[
     return tuple(rows)
 
 
+def registered(rows: tuple[RegisterRow, ...], day: date) -> tuple[RegisterRow, ...]:
+    """The rows members may read on `day`: an item numbered ahead of its window, or set back to draft, is not
+    shown (nor its title) until they may see it; a deleted file's row stays, its number taken."""
+
+    def readable(row: RegisterRow) -> bool:
+        if row.item is not None:
+            return exposure(row.item, Audience.INTERNAL, day) is not None
+        return row.entry is not None and row.entry.valid_from <= day.isoformat()  # ISO dates sort as text
+
+    return tuple(row for row in rows if readable(row))
+
+
 def status_of(row: RegisterRow, day: date) -> str:
+    """The status of a row members may read (see `registered`)."""
     if row.item is None:
         return "已移除" if row.entry and row.entry.retired_on else "源文件已删除"
     seen = exposure(row.item, Audience.INTERNAL, day)
-    if seen is None:
-        return "尚未开始" if row.item.valid_from > day else "未公开"
-    if not seen.full:
+    if seen is not None and not seen.full:
         return "已撤销"
-    return "已到期" if seen.archived else "正在公开"
+    return "已到期" if seen and seen.archived else "正在公开"
+
+
+def records_text(report: Report, rows: tuple[RegisterRow, ...]) -> tuple[str, ...]:
+    """What the record pages show that is no item's own text (requests, deleted files' titles): members may
+    read it, so a passage of it in a forbidden item is a coincidence, not a leak."""
+    requests = [text for r in report.requests for text in (r.applicant, r.subject, r.reason)]
+    deleted = registered(tuple(row for row in rows if row.item is None), report.day)
+    return (*requests, *(row.title for row in deleted))
 
 
 def render_records(report: Report, rows: tuple[RegisterRow, ...], config: Config, page: Callable[..., Output]) -> list[Output]:
@@ -63,6 +82,7 @@ def render_records(report: Report, rows: tuple[RegisterRow, ...], config: Config
         "departments": department_bars(report.items, config, report.day),
         "timeline": window_timeline(report.items, config, report.day),
     }
+    rows = registered(rows, report.day)
     status = {row.number: status_of(row, report.day) for row in rows}
     return [
         page("report.html", "report.html", report=report, charts=charts),
@@ -74,7 +94,7 @@ def render_records(report: Report, rows: tuple[RegisterRow, ...], config: Config
 
 
 def register_csv(rows: tuple[RegisterRow, ...], config: Config, day: date) -> bytes:
-    """UTF-8 with BOM so that Excel opens it as Chinese; csv quotes commas, quotes and newlines in titles."""
+    """The `registered` rows as CSV. UTF-8 with BOM so that Excel opens it as Chinese; csv quotes commas, quotes and newlines in titles."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = {"number": "索引号", "title": "标题", "category": "类别", "issuer": "发布机构", "doc_number": "文号",
