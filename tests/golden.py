@@ -7,20 +7,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from gongkai.pipeline import Options, run
 from gongkai.reading import read_snapshot
-from tests.scratch import REPO, SAMPLE_DATE
+from tests.scratch import REPO, SAMPLE_DATE, default_sigint
 
 GOLDEN = REPO / "tests" / "golden" / "sample"
 TEXT_SUFFIXES = (".html", ".json", ".css", ".svg", ".csv", ".js", ".conf")
 MANIFEST = "binary-files.sha256"
 POSTER_GOLDEN = REPO / "tests" / "golden" / "poster-lobby-page1.png"
 KIOSK_GOLDEN = str(REPO / "tests" / "golden" / "kiosk-{name}.png")
-KIOSK_MOMENT = "2026-11-20T10:00:00+08:00"
-KIOSK_EARLIER = "2026-11-20T09:59:00+08:00"
+KIOSK_MOMENT = datetime.fromisoformat("2026-11-20T10:00:00+08:00")
 
 
 def sample_snapshot():
@@ -53,7 +52,7 @@ def poster_page_image(scratch: Path):
     outputs = dict(run(sample_snapshot(), Options(day=date.fromisoformat(SAMPLE_DATE))).outputs)
     (scratch / "lobby.pdf").write_bytes(outputs["posters/lobby.pdf"])
     command = ["pdftoppm", "-r", "20", "-gray", "-png", "-f", "1", "-l", "1", "-singlefile"]
-    subprocess.run([*command, str(scratch / "lobby.pdf"), str(scratch / "page")], check=True)
+    subprocess.run([*command, str(scratch / "lobby.pdf"), str(scratch / "page")], check=True, preexec_fn=default_sigint)
     return Image.open(scratch / "page.png").convert("L")
 
 
@@ -65,16 +64,14 @@ def kiosk_image(browser, viewport: tuple[int, int]):
     from PIL import Image
 
     from gongkai.writing import write_tree
+    from tests.browser import pause_clock
 
     outputs = run(sample_snapshot(), Options(day=date.fromisoformat(SAMPLE_DATE), posters=False)).outputs
     with tempfile.TemporaryDirectory() as scratch:
         write_tree(Path(scratch) / "output", [(p, d) for p, d in outputs if p.startswith("kiosk/")])
         context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         page = context.new_page()
-        # Install a minute early, then pause at the moment: pausing where the clock already is can land a few
-        # milliseconds in the past, which Playwright refuses.
-        page.clock.install(time=KIOSK_EARLIER)
-        page.clock.pause_at(KIOSK_MOMENT)
+        pause_clock(page, KIOSK_MOMENT)
         page.goto((Path(scratch) / "output/kiosk/index.html").as_uri())
         page.wait_for_function("window.gongkaiKiosk && gongkaiKiosk.index === 0")
         png = page.screenshot(animations="disabled")

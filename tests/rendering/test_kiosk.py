@@ -1,4 +1,4 @@
-"""The kiosk page in a real browser (Debian's Chromium through Playwright), on a faked clock."""
+"""The kiosk page in a real browser (Debian's Chromium through Playwright), on a faked clock that moves only when told."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from gongkai.pipeline import Options, Paths, build
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, pause_clock, serve
 from tests.scratch import CONFIG, item, make_site, tree
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -59,7 +59,8 @@ THREE = {f"n{i}.md": item(f"第{i}项通知", valid_from=f"2026-11-1{i}", valid_
 
 
 def open_kiosk(page: Page, url: str, at: datetime = MORNING) -> None:
-    page.clock.install(time=at)
+    """The kiosk at `at` on a paused clock: every second the tests count is one they ran with clock.run_for."""
+    pause_clock(page, at)
     page.goto(url)
     page.wait_for_function("window.gongkaiKiosk && gongkaiKiosk.index >= 0 || !document.getElementById('standby').hidden")
 

@@ -17,7 +17,7 @@ from gongkai.model import Audience
 from gongkai.pipeline import Options, run
 from gongkai.problems import Problems
 from gongkai.reading import read_snapshot
-from tests.scratch import CONFIG, REPO, item, make_site
+from tests.scratch import CONFIG, REPO, default_sigint, item, make_site
 from tests.strategies import BASE, corpora, snapshot
 from tests.test_leaks import expected
 
@@ -40,13 +40,17 @@ def pdf(result, board: str, tmp_path: Path) -> Path:
 def text(path: Path) -> str:
     """The text layer in drawing order, without white space (pdftotext breaks CJK lines where the layout did)."""
     raw = subprocess.run(
-        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        preexec_fn=default_sigint,
     ).stdout
     return re.sub(r"\s", "", raw)
 
 
 def pages(path: Path) -> tuple[int, tuple[float, float]]:
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True, preexec_fn=default_sigint).stdout
     size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
     return int(re.search(r"Pages:\s+(\d+)", info)[1]), (float(size[1]), float(size[2]))
 
@@ -76,7 +80,10 @@ def test_page_size(tmp_path, paper, orientation, size_mm):
 
 def test_fonts_are_real_embedded_and_subset(tmp_path):
     fonts = subprocess.run(
-        ["pdffonts", str(pdf(build(tmp_path, FILES), "hall", tmp_path))], capture_output=True, text=True
+        ["pdffonts", str(pdf(build(tmp_path, FILES), "hall", tmp_path))],
+        capture_output=True,
+        text=True,
+        preexec_fn=default_sigint,
     ).stdout
     rows = fonts.strip().split("\n")[2:]
     assert rows and any("Noto" in row and "CJK" in row for row in rows)
@@ -131,9 +138,15 @@ def test_missing_glyph_is_an_error_naming_item_and_character(tmp_path):
 def test_qr_codes_decode_to_the_item_pages(tmp_path):
     files = {"a/b.md": item("第一项"), "c.md": item("第二项")}
     path = pdf(build(tmp_path, files, {"b": {"title": "栏", "audience": "public"}}), "b", tmp_path)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")],
+        check=True,
+        preexec_fn=default_sigint,
+    )
     (image,) = tmp_path.glob("page*.png")
-    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True).stdout.split()
+    decoded = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, preexec_fn=default_sigint
+    ).stdout.split()
     assert sorted(decoded) == ["https://example.cn/dw/items/a/b.html", "https://example.cn/dw/items/c.html"]
 
 

@@ -16,7 +16,7 @@ import pytest
 from gongkai.cli import main
 from gongkai.rendering.templates import linker
 from tests.golden import sample_outputs
-from tests.scratch import REPO, SAMPLE_DATE, item, make_site
+from tests.scratch import REPO, SAMPLE_DATE, default_sigint, item, make_site
 
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -34,7 +34,9 @@ def test_every_page_is_valid_html(sample_site):
     assert VNU.exists() and shutil.which("java"), "run `make test`: it installs the Nu HTML Checker"
     pages = sorted(str(p) for p in sample_site.rglob("*.html"))
     assert len(pages) > 50
-    done = subprocess.run(["java", "-jar", str(VNU), "--format", "json", *pages], capture_output=True, text=True)
+    done = subprocess.run(
+        ["java", "-jar", str(VNU), "--format", "json", *pages], capture_output=True, text=True, preexec_fn=default_sigint
+    )
     messages = json.loads(done.stderr)["messages"]
     assert [m for m in messages if m["type"] != "info"] == []
 
