@@ -32,7 +32,7 @@ def main() -> None:
         fonts = font_fingerprint()
         day = date(2026, 11, 20)
         site = run(snapshot, Options(day=day, posters=False))
-        sources = poster_sources(site.config, site.views, snapshot.templates, "templates", fonts)
+        sources = poster_sources(site.config, site.views, snapshot.templates, "templates", fonts, snapshot.content)
         shown = len(sources[0].view.current)
 
         cold = []
@@ -49,7 +49,7 @@ def main() -> None:
         warm = []
         for _ in range(5):
             started = time.perf_counter()
-            sources = poster_sources(site.config, site.views, snapshot.templates, "templates", fonts)
+            sources = poster_sources(site.config, site.views, snapshot.templates, "templates", fonts, snapshot.content)
             render_posters(sources, snapshot.content, cache)
             warm.append(time.perf_counter() - started)
 

@@ -7,8 +7,8 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -98,11 +98,21 @@ def parser() -> argparse.ArgumentParser:
             )
         if name == "deploy":
             command.add_argument("target", metavar="TARGET", help="发布目标（site_config.yaml 中 deploy 下的名字）")
-            command.add_argument("--rollback", action="store_true", help="回退到上一个版本")
+            command.add_argument(
+                "--rollback",
+                action="store_true",
+                help="回退到当前版本之前正在使用的版本（可连续回退，每次再往前一个；被回退掉的版本不会再被启用）",
+            )
+            command.add_argument(
+                "--allow-past-date",
+                action="store_true",
+                help="允许发布构建日期早于今天的结果（例如临时恢复过去某天的网站）；晚于今天的构建始终拒绝发布",
+            )
     return main
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None = None) -> int:
+    """`clock`: what deploy takes as now (an aware datetime); tests pass one, so they need not run on that day."""
     args = parser().parse_args(argv)
     paths = Paths(content=args.content, config=args.config, templates=args.templates, output=args.output)
     if args.command == "build" and _inside(paths.output, paths.content):
@@ -114,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report(paths, args.date, args.format)
         if args.command == "deploy":
-            return _deploy(paths, args.target, args.rollback)
+            return _deploy(paths, args.target, args.rollback, args.allow_past_date, clock or _now)
         if args.command == "serve":
             from gongkai.preview import serve  # the watcher and server load only for `serve`
 
@@ -170,16 +180,8 @@ def _report(paths: Paths, day: date | None, form: str) -> int:
     return EXIT_OVERDUE if report.overdue else EXIT_OK
 
 
-def _deploy(paths: Paths, key: str, rollback: bool) -> int:
-    from gongkai.deploy import (
-        DeployRefused,
-        check_build,
-        deploy_local,
-        deploy_remote,
-        rollback_local,
-        rollback_remote,
-        run_command,
-    )
+def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Callable[[], datetime]) -> int:
+    from gongkai import deploy
 
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
     config = parse_config(snapshot.config, snapshot.config_path)
@@ -189,24 +191,30 @@ def _deploy(paths: Paths, key: str, rollback: bool) -> int:
         print(f"命令用法错误：没有名为“{key}”的发布目标。可用：{known}", file=sys.stderr)
         return EXIT_USAGE
     ssh = os.environ.get("GONGKAI_SSH", "ssh")  # e.g. "ssh -p 2222 -i ~/.ssh/gongkai"
+    now = clock().astimezone(ZoneInfo(config.site.timezone))  # "today" is the site's, as for the build
     try:
-        if rollback:
-            messages = rollback_remote(target, ssh, run_command) if target.remote else rollback_local(target)
+        if rollback:  # back to a release that was live: no new content reaches anyone
+            messages = deploy.rollback_remote(target, ssh, deploy.run_command) if target.remote else deploy.rollback_local(target)
         else:
-            built = check_build(paths.output, snapshot.fingerprint)
+            built = deploy.check_build(paths.output, snapshot.fingerprint, now.date(), allow_past)
+            deploy.check_exposure(target, config)
             source = paths.output / target.source
             if not source.is_dir():
-                raise DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
-            now = datetime.now()
-            messages = (
-                deploy_remote(source, target, now, ssh, run_command) if target.remote else deploy_local(source, target, now)
-            )
+                raise deploy.DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
+            if target.remote:
+                messages = deploy.deploy_remote(source, target, now, ssh, deploy.run_command)
+            else:
+                messages = deploy.deploy_local(source, target, now)
             messages.insert(0, f"发布 {target.source}（构建日期 {built}）：")
-    except DeployRefused as refusal:
+    except deploy.DeployRefused as refusal:
         print(f"无法发布：{refusal}", file=sys.stderr)
         return EXIT_CONTENT
     print("\n".join(messages))
     return EXIT_OK
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _editing(paths: Paths, args: argparse.Namespace) -> int:

@@ -1,5 +1,5 @@
 """Turns a built output tree into a live release: a new release folder, then one symlink swap, locally or over
-rsync/ssh. Readers see the old release or the new one, never a mix; `--rollback` swaps back."""
+rsync/ssh. Readers see the old release or the new one, never a mix; `--rollback` returns to what was live before."""
 
 from __future__ import annotations
 
@@ -10,31 +10,87 @@ import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
 
-from gongkai.model import DeployTarget
+from gongkai.model import Config, DeployTarget
+from gongkai.rendering.server import PATH as NGINX_CONF
+from gongkai.rendering.server import guarded_sources, served_roots
+from gongkai.writing import unfinished
 
 RELEASES = "releases"
+# The releases that were live, oldest first, one name a line, beside `current` (outside what is served). A
+# rollback returns to the line before the last, never to a release that was itself rolled back.
+HISTORY = "history"
 # Fingerprinted files a page still being read may ask for after the swap: carried into the new release.
 _FINGERPRINTED = re.compile(r"^(assets/style|kiosk)\.[0-9a-f]+\.(css|js)$")
 
+Clock = Callable[[], datetime]  # an aware datetime: "now" for deploy, injectable so that tests pick the day
+
 
 class DeployRefused(Exception):
-    """The deploy would publish something stale or broken; nothing was changed."""
+    """The deploy would publish something stale, broken or to the wrong readers; nothing was changed."""
 
 
-def check_build(output: Path, fingerprint: str) -> str:
-    """The output must exist and be built from exactly the inputs there are now. Returns the build date."""
+def check_build(output: Path, fingerprint: str, today: date, allow_past: bool) -> date:
+    """The output must be a finished build of exactly the inputs there are now, made for today (or, when
+    allowed, for a past day: never for a future one, whose items have not started). Returns the build date."""
+    if unfinished(output):
+        raise DeployRefused(
+            f"{output}/ 里的上次构建没有完成（被中断或出错），其中可能新旧文件混杂。"
+            "请重新运行 python build.py build，完成后再发布。"
+        )
     try:
         record = json.loads((output / ".gongkai-build.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        built = date.fromisoformat(str(record["date"]))
+    except (OSError, ValueError, TypeError, KeyError):
         raise DeployRefused(f"{output}/ 里没有构建结果。请先运行 python build.py build。") from None
     if record.get("inputs") != fingerprint:
         raise DeployRefused(
             "内容、配置或模板在上次成功构建之后有改动（或上次构建失败）。请先运行 python build.py build，确认没有错误后再发布。"
         )
-    return str(record.get("date", ""))
+    if built > today:
+        raise DeployRefused(
+            f"上次构建的日期是 {built}，晚于今天（{today}）：发布它会提前公开尚未开始的事项。"
+            f"请运行 python build.py build（不加 --date）按今天重新构建后再发布。"
+        )
+    if built < today and not allow_past:
+        raise DeployRefused(
+            f"上次构建的日期是 {built}，早于今天（{today}）：其中可能有已经到期的事项，缺少今天应公开的事项。"
+            f"请运行 python build.py build（不加 --date）按今天重新构建后再发布；"
+            f"确需发布过去某天的构建（例如临时恢复），加 --allow-past-date。"
+        )
+    return built
+
+
+def check_exposure(target: DeployTarget, config: Config) -> None:
+    """A source only members may read goes only where the generated nginx config guards it.
+
+    Local and remote targets are judged alike, by path: Gongkai cannot see which web server serves either
+    machine, so the one place it can vouch for is the root that output/server/nginx.conf serves that source
+    from behind server.auth_file / server.allow (the first local target of the source, else
+    server.root/SOURCE). A target anywhere else, or inside a folder served openly, is refused: whatever
+    serves it there was not configured by us."""
+    guarded = guarded_sources(config)
+    if target.source not in guarded:
+        return
+    host, path = _host_and_path(target)
+    roots = served_roots(config)
+    if f"{path}/current" != roots[target.source]:
+        raise DeployRefused(
+            f"发布目标“{target.key}”的 {target.source}/ 只供党内查看，但 {target.dest} 不是生成的 nginx 配置"
+            f"（output/{NGINX_CONF}）加了访问限制的位置 {roots[target.source].removesuffix('/current')}，"
+            f"发布过去可能任何人都能看到。请把这个目标的 dest 改为该位置（并在服务器上使用生成的 nginx 配置）。"
+        )
+    # What is served openly: the open sources' roots, and the `current` of every open target on this machine.
+    open_paths = [roots[s] for s in roots if s not in guarded]
+    open_paths += [f"{p}/current" for h, p in map(_host_and_path, _open_targets(config, guarded)) if h == host]
+    inside = next((p for p in open_paths if PurePosixPath(path).is_relative_to(p)), None)
+    if inside:
+        raise DeployRefused(
+            f"发布目标“{target.key}”的 {target.source}/ 只供党内查看，但 {target.dest} 位于公开发布的文件夹 {inside} 里面，"
+            f"会被当作公开内容提供。请把它放到公开文件夹以外。"
+        )
 
 
 def release_name(now: datetime, existing: list[str]) -> str:
@@ -46,11 +102,57 @@ def release_name(now: datetime, existing: list[str]) -> str:
     return name
 
 
+def live_history(recorded: list[str] | None, releases: list[str], current: str | None) -> list[str]:
+    """What was live, oldest first, made true to the disk: releases since removed drop out, and `current`
+    is the last entry (a swap interrupted before its history was written is taken as what it left live).
+    Without a history (releases made before it existed), the releases up to `current` in name order."""
+    finished = _releases(releases)
+    if recorded is None:
+        recorded = finished[: finished.index(current) + 1] if current in finished else finished
+    history = [name for name in recorded if name in finished]
+    if current in history:
+        return history[: history.index(current) + 1]
+    return [*history, current] if current in finished else history
+
+
+def _rolled_back(history: list[str], dest: str) -> list[str]:
+    if len(history) < 2:
+        raise DeployRefused(f"{dest} 没有更早的、曾经发布过的版本可以回退。")
+    return history[:-1]
+
+
+def _kept(history: list[str], releases: list[str], keep: int) -> tuple[list[str], list[str]]:
+    """(the history kept, the releases to remove): the last `keep` that were live stay; releases that were
+    rolled back, or are older, go."""
+    kept = history[-keep:]
+    return kept, [name for name in _releases(releases) if name not in kept]
+
+
+def _releases(names: list[str]) -> list[str]:
+    """Finished releases in name order; partial uploads start with a dot."""
+    return sorted(n for n in names if n and not n.startswith("."))
+
+
+def _host_and_path(target: DeployTarget) -> tuple[str | None, str]:
+    """(the machine, None for this one; the folder). user@host and host are the same machine."""
+    login, path = target.dest.split(":", 1) if target.remote else (None, target.dest)
+    return login.rpartition("@")[2] if login else None, path.rstrip("/")
+
+
+def _open_targets(config: Config, guarded: tuple[str, ...]) -> list[DeployTarget]:
+    return [t for t in config.deploy if t.source not in guarded]
+
+
+# ---- local ----------------------------------------------------------------------------------------------
+
+
 def deploy_local(source: Path, target: DeployTarget, now: datetime) -> list[str]:
     dest = Path(target.dest)
     releases = dest / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
-    name = release_name(now, sorted(p.name for p in releases.iterdir()))
+    names = [p.name for p in releases.iterdir()]
+    history = live_history(_read_history(dest), names, _current(dest))
+    name = release_name(now, sorted(names))
     partial = releases / f".{name}.partial"
     if partial.exists():
         shutil.rmtree(partial)
@@ -58,23 +160,48 @@ def deploy_local(source: Path, target: DeployTarget, now: datetime) -> list[str]
     current = dest / "current"
     carried = _carry_fingerprinted(current, partial) if current.exists() else 0
     os.rename(partial, releases / name)  # complete before anyone can see it
+    kept, removed = _kept([*history, name], [*names, name], target.keep)
     _point(dest, f"{RELEASES}/{name}")
-    removed = _prune(releases, target.keep, keep_also=name)
+    _write_history(dest, kept)  # before pruning: a history never names more than the disk holds for long
+    for old in removed:
+        shutil.rmtree(releases / old)
     messages = [f"已发布到 {dest}/current → {RELEASES}/{name}"]
     if carried:
         messages.append(f"  保留了上一版的 {carried} 个样式/脚本文件，正在打开的页面不会缺样式")
     if removed:
-        messages.append(f"  清理旧版本 {len(removed)} 个（保留最近 {target.keep} 个）：{'、'.join(removed)}")
+        messages.append(f"  清理旧版本 {len(removed)} 个（保留最近发布的 {target.keep} 个）：{'、'.join(removed)}")
     return messages
 
 
 def rollback_local(target: DeployTarget) -> list[str]:
     dest = Path(target.dest)
     names = [p.name for p in (dest / RELEASES).iterdir()] if (dest / RELEASES).is_dir() else []
-    current = os.readlink(dest / "current").rsplit("/", 1)[-1] if (dest / "current").is_symlink() else None
-    previous = _before(names, current, str(dest))
-    _point(dest, f"{RELEASES}/{previous}")
-    return [f"已回退：{dest}/current → {RELEASES}/{previous}（原为 {current}）"]
+    current = _current(dest)
+    history = _rolled_back(live_history(_read_history(dest), names, current), target.dest)
+    _point(dest, f"{RELEASES}/{history[-1]}")
+    _write_history(dest, history)
+    return [f"已回退：{dest}/current → {RELEASES}/{history[-1]}（原为 {current}，它不会再被回退到）"]
+
+
+def _current(dest: Path) -> str | None:
+    return os.readlink(dest / "current").rsplit("/", 1)[-1] if (dest / "current").is_symlink() else None
+
+
+def _read_history(dest: Path) -> list[str] | None:
+    try:
+        return (dest / HISTORY).read_text("utf-8").split()
+    except FileNotFoundError:
+        return None
+
+
+def _write_history(dest: Path, history: list[str]) -> None:
+    """Written beside and renamed over: a reader finds the old history or the new one, never half of one."""
+    temporary = dest / f".{HISTORY}.tmp"
+    with temporary.open("w", encoding="utf-8") as file:
+        file.write("".join(f"{name}\n" for name in history))
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, dest / HISTORY)
 
 
 def _point(dest: Path, relative: str) -> None:
@@ -97,33 +224,10 @@ def _carry_fingerprinted(current: Path, new: Path) -> int:
     return carried
 
 
-def _releases(names: list[str]) -> list[str]:
-    """Finished releases in age order (the names sort by time); partial uploads start with a dot."""
-    return sorted(n for n in names if not n.startswith("."))
-
-
-def _stale(names: list[str], keep: int, newest: str) -> list[str]:
-    """Releases beyond the newest `keep`, never the one just made."""
-    releases = _releases(names)
-    return [n for n in releases[:-keep] if n != newest] if len(releases) > keep else []
-
-
-def _before(names: list[str], current: str | None, dest: str) -> str:
-    """The release a rollback returns to: the one before `current`."""
-    releases = _releases(names)
-    if current not in releases or releases.index(current) == 0:
-        raise DeployRefused(f"{dest} 没有更早的版本可以回退。")
-    return releases[releases.index(current) - 1]
-
-
-def _prune(releases: Path, keep: int, keep_also: str) -> list[str]:
-    old = _stale([p.name for p in releases.iterdir()], keep, keep_also)
-    for name in old:
-        shutil.rmtree(releases / name)
-    return old
-
+# ---- remote ---------------------------------------------------------------------------------------------
 
 Runner = Callable[[list[str]], str]
+_PART = "@@gongkai@@"  # separates the parts of the remote state (release names never contain @)
 
 
 def _remote(target: DeployTarget, ssh: str, run: Runner) -> tuple[str, str, Callable[[str], str]]:
@@ -133,38 +237,54 @@ def _remote(target: DeployTarget, ssh: str, run: Runner) -> tuple[str, str, Call
     return host, path.rstrip("/"), lambda script: run([*shell, host, script])
 
 
+def _remote_state(remote: Callable[[str], str], quoted: str) -> tuple[list[str], str | None, list[str] | None]:
+    """(release names, the current release, the recorded history or None) in one round trip."""
+    out = remote(
+        f"mkdir -p {quoted}/{RELEASES} && cd {quoted} && ls -1 {RELEASES} && echo {_PART} && "
+        f"(readlink current || true) && echo {_PART} && if [ -f {HISTORY} ]; then cat {HISTORY}; else echo {_PART}; fi"
+    )
+    names, link, recorded = [*out.split(_PART, 2), "", ""][:3]
+    current = link.strip().rsplit("/", 1)[-1] or None
+    return names.split(), current, None if recorded.strip() == _PART else recorded.split()
+
+
+def _remote_swap(name: str, history: list[str]) -> str:
+    """The shell lines that point `current` at `name` (one rename) and then record the history (one rename)."""
+    lines = " ".join(shlex.quote(n) for n in history)
+    return (
+        f"ln -sfn {RELEASES}/{shlex.quote(name)} .current.tmp && mv -T .current.tmp current && "
+        f"printf '%s\\n' {lines} > .{HISTORY}.tmp && mv -f .{HISTORY}.tmp {HISTORY}"
+    )
+
+
 def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, run: Runner) -> list[str]:
     """The same release-and-swap scheme on another machine: rsync into a partial folder, rename, swap over ssh."""
     host, path, remote = _remote(target, ssh, run)
     quoted = shlex.quote(path)
-    existing = remote(f"mkdir -p {quoted}/{RELEASES} && ls -1 {quoted}/{RELEASES}").split()
-    name = release_name(now, existing)
+    names, current, recorded = _remote_state(remote, quoted)
+    history = live_history(recorded, names, current)
+    name = release_name(now, names)
     partial = f"{path}/{RELEASES}/.{name}.partial"
-    link_dest = [f"--link-dest={path}/current/"] if "current" in remote(f"ls -1 {quoted}").split() else []
+    link_dest = [f"--link-dest={path}/current/"] if current else []
     # --checksum: a rebuild within the same second has equal sizes and times; only content tells files apart.
     run(["rsync", "-a", "--checksum", "--delete", "-e", ssh, *link_dest, f"{source}/", f"{host}:{partial}/"])
-    swap = (
-        f"cd {quoted} && mv {shlex.quote(partial)} {RELEASES}/{name} && "
-        f"ln -sfn {RELEASES}/{name} .current.tmp && mv -T .current.tmp current"
-    )
-    remote(swap)
-    old = _stale(remote(f"ls -1 {quoted}/{RELEASES}").split(), target.keep, name)
+    kept, old = _kept([*history, name], [*names, name], target.keep)
+    remote(f"cd {quoted} && mv {shlex.quote(partial)} {RELEASES}/{name} && {_remote_swap(name, kept)}")
     if old:
         remote(f"cd {quoted}/{RELEASES} && rm -rf " + " ".join(shlex.quote(n) for n in old))
     messages = [f"已发布到 {host}:{path}/current → {RELEASES}/{name}"]
     if old:
-        messages.append(f"  清理旧版本 {len(old)} 个（保留最近 {target.keep} 个）")
+        messages.append(f"  清理旧版本 {len(old)} 个（保留最近发布的 {target.keep} 个）")
     return messages
 
 
 def rollback_remote(target: DeployTarget, ssh: str, run: Runner) -> list[str]:
     _, path, remote = _remote(target, ssh, run)
     quoted = shlex.quote(path)
-    names = remote(f"ls -1 {quoted}/{RELEASES}").split()
-    current = remote(f"readlink {quoted}/current").strip().rsplit("/", 1)[-1]
-    previous = _before(names, current, target.dest)
-    remote(f"cd {quoted} && ln -sfn {RELEASES}/{previous} .current.tmp && mv -T .current.tmp current")
-    return [f"已回退：{target.dest}/current → {RELEASES}/{previous}（原为 {current}）"]
+    names, current, recorded = _remote_state(remote, quoted)
+    history = _rolled_back(live_history(recorded, names, current), target.dest)
+    remote(f"cd {quoted} && {_remote_swap(history[-1], history)}")
+    return [f"已回退：{target.dest}/current → {RELEASES}/{history[-1]}（原为 {current}，它不会再被回退到）"]
 
 
 def run_command(command: list[str]) -> str:

@@ -167,7 +167,11 @@ def run(
     )
     outputs += public
     pages |= public_pages
-    sources = poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts) if options.posters else []
+    sources = (
+        poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts, snapshot.content)
+        if options.posters
+        else []
+    )
     # Scan before any PDF is made: the posters' HTML holds all their text.
     _scan([(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC])
     posters, errors, poster_warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)

@@ -13,6 +13,7 @@ from gongkai.model import Attachment, Audience, CatalogEntry, Config, FeedbackEn
 from gongkai.parallel import split
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
+from gongkai.parsing.media import published_file_problems, refused_type
 from gongkai.parsing.text import decode, split_front_matter
 from gongkai.problems import Problem
 from gongkai.reading import Snapshot
@@ -97,6 +98,7 @@ def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None
                 fresh[relpath] = ParsedItem(key, item, tuple(own_warnings))
     if memory is not None:
         memory.items = fresh
+    errors.extend(published_file_problems(items, snapshot))
     errors.extend(_collisions(items))
     errors.extend(_reopens(items))
     return ParsedItems(tuple(items), tuple(errors), tuple(warnings))
@@ -294,6 +296,8 @@ def _attachments(fields: Fields, base_dir: str, files: frozenset[str]) -> tuple[
             fields.error(line, f"附件“{target}”是事项源文件，不能作为附件发布。")
         elif resolved not in files:
             fields.error(line, f"找不到附件“{target}”（应在 content/{resolved}）。请检查文件名（包括扩展名）和路径。")
+        elif reason := refused_type(resolved):
+            fields.error(line, f"附件“{target}”{reason}")
         else:
             result.setdefault(resolved, Attachment(posixpath.basename(resolved), resolved))
     return tuple(result.values())

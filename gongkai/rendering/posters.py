@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote
 
 from gongkai.model import Audience, Board, Config
@@ -43,8 +44,14 @@ class PosterSource:
 
 
 def poster_sources(
-    config: Config, views: Mapping[Audience, View], templates: Mapping[str, str], root: str, fonts: str
+    config: Config,
+    views: Mapping[Audience, View],
+    templates: Mapping[str, str],
+    root: str,
+    fonts: str,
+    files: Mapping[str, bytes],
 ) -> list[PosterSource]:
+    """What each board's PDF is drawn from. `files`: the content folder, whose images the posters embed."""
     env = environment(templates, root)
     css = templates["poster.css"]
     feedback = config.site.feedback
@@ -64,7 +71,15 @@ def poster_sources(
             sections=sections(seen, config), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},
             feedback_line="　".join(c for c in channels if c),
         )  # fmt: skip
-        key = hashlib.sha256("\0".join((html, *urls, fonts, _weasyprint_version())).encode()).hexdigest()
+        # The HTML names the images it embeds, not their bytes: a replaced image must redraw the poster too.
+        embedded = [
+            f"{a.source}:{hashlib.sha256(files[a.source]).hexdigest()}"
+            for s in seen.current
+            if s.full
+            for a in s.item.attachments
+            if not a.listed and a.source in files
+        ]
+        key = hashlib.sha256("\0".join((html, *urls, *embedded, fonts, _weasyprint_version())).encode()).hexdigest()
         sources.append(PosterSource(board, seen, html, urls, key))
     return sources
 
@@ -96,6 +111,7 @@ def render_posters(
             document = document.render(font_config=fonts)
             pdf = document.write_pdf()
         errors.extend(_missing_glyphs(source, messages))
+        errors.extend(_overflowing(source, document))
         warnings.extend(
             Problem(f"posters/{source.board.key}.pdf", 1, f"排版提示：{m}") for m in messages if not m.startswith(".notdef")
         )
@@ -184,4 +200,49 @@ def _missing_glyphs(source: PosterSource, messages: list[str]) -> list[Problem]:
         problems.extend(Problem(i.source, i.line, f"{text}（公开栏“{source.board.title}”）") for i in culprits)
         if not culprits:
             problems.append(Problem("site_config.yaml", 1, text))
+    return problems
+
+
+# Less than this much past its column is rounding; more is content a printed sheet loses (CSS px, 1/96 inch).
+_TOLERANCE = 1.0
+
+
+def _overflowing(source: PosterSource, document: Any) -> list[Problem]:
+    """Content pushed past its column or the page is cut off on paper: an error naming the item, never a
+    silently shorter notice. Found from WeasyPrint's laid-out boxes: every box inside an item's <article> must
+    lie within the article's width (a column's) and above the page's bottom margin."""
+    worst: dict[str, tuple[float, int]] = {}  # item id -> (largest overflow in px, first page it occurs on)
+    for number, page in enumerate(document.pages, start=1):
+        box = page._page_box
+        bottom = box.margin_top + box.height
+        stack: list[tuple[Any, Any]] = [(box, None)]
+        while stack:  # iterative: a long table is thousands of boxes deep in rows and cells
+            current, article = stack.pop()
+            element = getattr(current, "element", None)
+            if getattr(current, "element_tag", None) == "article" and element is not None and element.get("data-item"):
+                article = current
+            elif article is not None and isinstance(getattr(current, "width", None), (int, float)):
+                # Border boxes: margins may legitimately hang past a column or a page break, ink may not.
+                left = current.position_x + current.margin_left
+                top = current.position_y + current.margin_top
+                column_left = article.position_x + article.margin_left
+                past = max(
+                    left + current.border_width() - (column_left + article.border_width()),
+                    column_left - left,
+                    top + current.border_height() - bottom,
+                )
+                if past > _TOLERANCE:
+                    key = article.element.get("data-item")
+                    previous = worst.get(key, (0.0, number))
+                    worst[key] = (max(previous[0], past), previous[1])
+            stack.extend((child, article) for child in getattr(current, "children", None) or ())
+    items = {s.item.id: s.item for s in source.view.current}
+    problems = []
+    for key, (past, number) in sorted(worst.items()):
+        item = items[key]
+        message = (
+            f"公开栏“{source.board.title}”的海报第 {number} 页：这个事项有内容超出版面约 {past * 25.4 / 96:.0f} 毫米，"
+            "打印时会被截掉。常见原因是很宽的表格或很大的图片：请把表格拆成几张窄表、缩小图片，或把原件作为附件。"
+        )
+        problems.append(Problem(item.source, item.line, message))
     return problems
