@@ -46,8 +46,9 @@ lint: setup-test
 	$(PY) -m ruff format .
 
 # Regenerates the sample site's golden output after an intended change; review the diff before committing.
-golden: setup-test
-	$(PY) -m tests.golden
+# IMAGES=1 also redraws the poster and kiosk images, which need the test setup (poppler, Chromium, Playwright).
+golden: $(if $(IMAGES),setup-test,setup)
+	$(PY) -m tests.golden $(if $(IMAGES),--images)
 
 # Speed against Pelican and Hugo on this machine (installs them in .venv-bench, apart from Gongkai's own; ignored:
 # the bench's environment is made here, never committed).

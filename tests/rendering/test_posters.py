@@ -183,7 +183,7 @@ def test_posters_are_deterministic(tmp_path):
 
 
 def test_sample_board_page_one_matches_golden_image(tmp_path):
-    """A 20-dpi picture of the sample lobby board's first page; `make golden` regenerates it."""
+    """A 20-dpi picture of the sample lobby board's first page; `make golden IMAGES=1` regenerates it."""
     from tests.golden import POSTER_GOLDEN, poster_page_image
 
     actual = poster_page_image(tmp_path)
