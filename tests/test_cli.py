@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from gongkai.cli import main
+from gongkai.pipeline import Paths
 from tests.scratch import REPO, default_sigint, item, make_site, tree
 
 GOOD = {"good.md": item("好的事项")}
@@ -19,12 +22,19 @@ def run(paths, *extra: str, command: str = "build") -> int:
     return main(args)
 
 
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    assert run(make_site(root, GOOD)) == 0
+    return root
+
+
 @pytest.fixture
-def built(tmp_path):
-    """A scratch site that built once, so each case can prove the previous output survives."""
-    paths = make_site(tmp_path, GOOD)
-    assert run(paths) == 0
-    return paths
+def built(built_once, tmp_path) -> Paths:
+    """A scratch site that built once, so each case can prove the previous output survives: a copy of one built
+    per module (copying is far cheaper than building), so no case sees another's changes."""
+    root = shutil.copytree(built_once, tmp_path / "site", symlinks=True)
+    return Paths(root / "content", root / "site_config.yaml", root / "templates", root / "output")
 
 
 CASES = {
