@@ -112,3 +112,28 @@ def test_make_clean_removes_ignored_paths_only(tmp_path):
     assert done.returncode == 0, done.stderr
     assert [p for p in made if (repo / p).exists()] == []
     assert [p for p in kept if not (repo / p).exists()] == []
+
+
+def ci_run(tmp_path: Path, output: str, status: int) -> subprocess.CompletedProcess[str]:
+    """.ci/run with a stand-in `make` first on PATH that prints `output` and exits with `status`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    make = bin_dir / "make"
+    make.write_text(f"#!/bin/sh\ncat <<'END'\n{output}\nEND\nexit {status}\n", "utf-8")
+    make.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    return subprocess.run(
+        [str(REPO / ".ci" / "run")], capture_output=True, text=True, env=env, preexec_fn=default_sigint, check=False
+    )
+
+
+def test_ci_fails_unless_tests_ran_and_passed_and_ends_with_the_summary(tmp_path):
+    passed = ci_run(tmp_path, "tests/test_a.py ...\n========== 3 passed in 1.20s ==========", 0)
+    assert passed.returncode == 0
+    assert passed.stdout.splitlines()[-2:] == ["CI: ========== 3 passed in 1.20s ==========", "CI: exit 0"]
+    failed = ci_run(tmp_path, "===== 1 failed, 2 passed in 3.00s =====\nmake: *** [Makefile:13: test] Error 1", 2)
+    assert failed.returncode == 2 and "CI: ===== 1 failed, 2 passed in 3.00s =====" in failed.stdout
+    nothing = ci_run(tmp_path, "============ no tests ran in 0.01s ============", 0)  # exit 5, had it been swallowed
+    assert nothing.returncode == 1 and "pytest exit 5" in nothing.stdout
+    silent = ci_run(tmp_path, "ruff: All checks passed!", 0)
+    assert silent.returncode == 1 and "no summary line" in silent.stdout
