@@ -57,6 +57,7 @@ bench: setup-test
 	.venv-bench/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(PY) -m bench.posters
 	$(PY) -m bench.speed
+	$(PY) -m bench.import_docx
 
 # Removes what setup, builds, tests and the bench made: every ignored path and nothing else. git clean never
 # touches a tracked file, even inside an ignored folder (tests/test_repository.py proves both).

@@ -65,7 +65,7 @@ def scan(
     for path, data in outputs:
         hits = [m for m in (by_path.get(path.split("/", 1)[-1]),) if m]  # the forbidden file itself
         for raw in _PATHS.findall(data):
-            reference = unquote(raw.decode("utf-8", "replace")).split("#")[0]
+            reference = unquote(raw.decode("utf-8", "replace").split("#")[0])  # a %23 is part of the name
             if reference in by_path:
                 hits.append(by_path[reference])
         if path.endswith(".json"):

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from gongkai.desk.app import Desk
+from gongkai.desk.exchange import admitted, answer
+
 EVENTS = "/__gongkai/events"
 SECTIONS = ("internal", "public", "kiosk", "posters")
 
@@ -85,31 +88,50 @@ class Session:
             self.changed.notify_all()
 
 
-def make_server(output: Path, session: Session, port: int) -> http.server.ThreadingHTTPServer:
+def make_server(
+    output: Path, session: Session, port: int, desk: Desk | None = None, host: str = "127.0.0.1"
+) -> http.server.ThreadingHTTPServer:
     class Handler(_PreviewHandler):
         root = output.absolute()
         state = session
+        editing = desk
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = http.server.ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
+    if desk is not None:  # the names the desk answers to, now that the port is known
+        desk.hosts = frozenset(f"{name}:{server.server_address[1]}" for name in desk.hosts)
     return server
 
 
 class _PreviewHandler(http.server.BaseHTTPRequestHandler):
     root: Path
     state: Session
+    editing: Desk | None = None  # the 编辑台 at /desk/ (gongkai/desk/)
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal is for build messages
 
+    def do_POST(self) -> None:
+        user = admitted(self, self.editing) if self.editing else ""
+        if user is not None and self.editing and unquote(urlsplit(self.path).path).startswith("/desk/"):
+            answer(self, self.editing, user)
+        elif user is not None:
+            self._send(405, "text/plain; charset=utf-8", "只有编辑台接受提交。".encode())
+
     def do_GET(self) -> None:
+        user = admitted(self, self.editing) if self.editing else ""
+        if user is None:
+            return  # asked for a password
         path = unquote(urlsplit(self.path).path)
+        if self.editing and (path == "/desk" or path.startswith("/desk/")):
+            answer(self, self.editing, user)
+            return
         if path == EVENTS:
             self._events()
             return
         if path == "/":
-            links = "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in SECTIONS)
+            links = "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in (*SECTIONS, *(("desk",) if self.editing else ())))
             self._send(
                 200,
                 "text/html; charset=utf-8",

@@ -66,6 +66,7 @@ class Spec:
             front["public_from"] = (self.valid_from + timedelta(days=self.public_after)).isoformat()
         if self.status == "withdrawn":
             front["withdrawn_reason"] = "撤销说明"
+            front["withdrawn_on"] = self.valid_from.isoformat()
         if self.attached:
             front["attachments"] = [f"files/附件{self.token}.pdf"]
         front["pinned"] = self.pinned

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gongkai.incremental import Memory, digest
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
 from gongkai.rendering.records import RegisterRow, render_records
-from gongkai.rendering.templates import environment, fingerprint, linker, render
+from gongkai.rendering.templates import environment, fingerprint, href, linker, render
 from gongkai.supervision import Report
 from gongkai.visibility import Shown, View
 
@@ -26,6 +26,37 @@ class Records:
 
 
 @dataclass(frozen=True)
+class Relations:
+    """What an audience's items link to, limited to its view: never a title it may not see. A correction and
+    the withdrawn items it corrects (更正), and the stages of one matter (阶段), in order."""
+
+    visible: Mapping[str, Item]
+    corrected: Mapping[str, tuple[Item, ...]]  # correction's id -> the withdrawn items it replaces
+    series: Mapping[str, tuple[Item, ...]]  # series key -> its stages this audience sees, in order
+
+    @classmethod
+    def of(cls, shown: Iterable[Shown]) -> Relations:
+        visible = {s.item.id: s.item for s in shown}
+        corrected: dict[str, list[Item]] = {}
+        series: dict[str, list[Item]] = {}
+        for item in sorted(visible.values(), key=_stage_order):
+            if item.replaced_by in visible:
+                corrected.setdefault(item.replaced_by, []).append(item)
+            if item.series:
+                series.setdefault(item.series, []).append(item)
+        return cls(visible, {k: tuple(v) for k, v in corrected.items()}, {k: tuple(v) for k, v in series.items()})
+
+    def of_item(self, item: Item) -> tuple[Item | None, tuple[Item, ...], tuple[Item, ...]]:
+        """(its correction, the items it corrects, its series when the audience sees more than this stage)."""
+        stages = self.series.get(item.series, ()) if item.series else ()
+        return self.visible.get(item.replaced_by), self.corrected.get(item.id, ()), stages if len(stages) > 1 else ()
+
+
+def _stage_order(item: Item) -> tuple:
+    return (item.valid_from, item.date, item.id)
+
+
+@dataclass(frozen=True)
 class Section:
     """A catalogue group on the home page with the categories under it that have something to show."""
 
@@ -38,7 +69,10 @@ class SitePages:
     to redraw an edited item's page without rebuilding the site."""
 
     def __init__(self, view: View, config: Config, templates: Mapping[str, str], root: str) -> None:
+        # A site shows its carrier's share of the view: the public site only the entries carried on `sites`.
+        view = view.on_site(config.catalog)
         self.view, self.config = view, config
+        self.listed = view.listed(config.catalog)
         self.env = environment(templates, root)
         self.css = templates["style.css"].encode("utf-8")
         self.stylesheet = f"assets/style.{fingerprint(self.css)}.css"
@@ -52,6 +86,7 @@ class SitePages:
             "stylesheet": self.stylesheet,
             "categories": {e.key: e for e in config.catalog},
             "every_labels": EVERY_LABELS,
+            "listed": self.listed,
         }
         self._linkers: dict[int, Callable[[str], str]] = {}
         self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value)
@@ -61,6 +96,7 @@ class SitePages:
         for other in self.visible.values():
             if other.reopens:
                 self.reopened_by.setdefault(other.reopens, []).append(other)
+        self.relations = Relations.of(view.everything)
 
     def links(self, page: str) -> Callable[[str], str]:
         """The page's link maker, shared by all pages at its depth: their links are the same strings."""
@@ -78,7 +114,9 @@ class SitePages:
         config, day and audience."""
         item = shown.item
         related = (self.visible.get(item.reopens), sorted(self.reopened_by.get(item.id, []), key=lambda o: o.id))
-        return digest(self.key, repr(item), str(shown.full), repr(related) if item.reopens or related[1] else "")
+        linked = self.relations.of_item(item)
+        procedure = repr(linked) if any(linked) else ""
+        return digest(self.key, repr(item), str(shown.full), repr(related) if item.reopens or related[1] else "", procedure)
 
     def item_page(self, shown: Shown) -> Output:
         item = shown.item
@@ -91,6 +129,7 @@ class SitePages:
             body=item.body_html.replace('="files/', '="' + self.links(item.page_path)("files/")),
             reopened_from=self.visible.get(item.reopens),
             reopened_by=self.reopened_by.get(item.id, []),
+            relations=self.relations.of_item(item),
         )
 
 
@@ -107,7 +146,7 @@ def render_site(
     view, config, page = site.view, site.config, site.page
     outputs = [(site.stylesheet, site.css)]
     outputs.append(page("index.html", "home.html", sections=sections(view, config), count=len(view.current)))
-    for entry in config.catalog:
+    for entry in site.listed:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
     pages = pages if pages is not None else {}
     root_prefix = f"{view.audience.value}/"
@@ -140,20 +179,22 @@ def sections(view: View, config: Config) -> tuple[Section, ...]:
 
 
 def _json_index(view: View, config: Config) -> bytes:
-    records = [item_record(shown, config) for shown in view.current]
+    relations = Relations.of(view.everything)
+    records = [item_record(shown, config, relations) for shown in view.current]
     document = {"site": config.site.name, "audience": view.audience.value, "date": view.day.isoformat(), "items": records}
     # Compact: with indent, json falls back from its C encoder to Python, 10x slower on 10,000 items.
     return (json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def item_record(shown: Shown, config: Config) -> dict[str, Any]:
-    """An item as the JSON indexes and the kiosk describe it; a withdrawn one without text or files."""
+def item_record(shown: Shown, config: Config, relations: Relations | None = None) -> dict[str, Any]:
+    """An item as the JSON indexes and the kiosk describe it; a withdrawn one without text or files, with its
+    withdrawal date. `relations`: what the output shows, for links to corrections and stages within it."""
     item: Item = shown.item
     entry = config.entry(item.category)
     record: dict[str, Any] = {
         "id": item.id,
         "title": item.title,
-        "url": item.page_path,
+        "url": href(item.page_path),
         "category": item.category,
         "category_name": entry.name,
         "group": entry.group,
@@ -168,9 +209,18 @@ def item_record(shown: Shown, config: Config) -> dict[str, Any]:
     }
     if shown.full:
         record["summary"] = item.summary
-        record["attachments"] = [{"name": a.name, "url": a.output_path} for a in item.attachments if a.listed]
+        record["attachments"] = [{"name": a.name, "url": href(a.output_path)} for a in item.attachments if a.listed]
     else:
         record["withdrawn_reason"] = item.withdrawn_reason
+        record["withdrawn_on"] = item.withdrawn_on.isoformat() if item.withdrawn_on else None
+    if item.series:
+        record["series"], record["stage"] = item.series, item.stage
+    if relations is not None:
+        correction, corrects, _ = relations.of_item(item)
+        if correction is not None:
+            record["replaced_by"] = {"title": correction.title, "url": href(correction.page_path)}
+        if corrects:
+            record["corrects"] = [{"title": old.title, "url": href(old.page_path)} for old in corrects]
     return record
 
 

@@ -58,7 +58,9 @@ def pages(path: Path) -> tuple[int, tuple[float, float]]:
 FILES = {
     "open.md": item("公开的通知", body="向社会公开的正文。", doc_number="测〔2026〕1号"),
     "inner.md": item("党内的通报", scope="internal", body="只在党内公开的正文。"),
-    "gone.md": item("撤销的公示", status="withdrawn", withdrawn_reason="材料有误", body="撤销前的正文。"),
+    "gone.md": item(
+        "撤销的公示", status="withdrawn", withdrawn_on="2026-11-18", withdrawn_reason="材料有误", body="撤销前的正文。"
+    ),
 }
 
 
