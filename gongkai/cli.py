@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
-from gongkai.parsing.fields import EARLIEST, LATEST
+from gongkai.parsing.fields import EARLIEST, LATEST, accepted
 from gongkai.parsing.items import SCOPES
 from gongkai.parsing.procedure import awaiting_review
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
@@ -51,7 +52,23 @@ COMMANDS = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's default is English and cryptic
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"命令用法错误：{message}\n可运行 python build.py --help 查看说明。\n")
+        self.exit(EXIT_USAGE, f"命令用法错误：{_in_chinese(message)}\n可运行 python build.py --help 查看说明。\n")
+
+
+# argparse's own phrases, said the way the rest of the messages are.
+_ARGPARSE_PHRASES = (
+    (re.compile(r"^argument ([^:]+): "), r"参数 \1："),
+    (re.compile(r"the following arguments are required: "), "缺少参数："),
+    (re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)"), r"“\1”不是可选的值（可选：\2）"),
+    (re.compile(r"unrecognized arguments: "), "不认识的参数："),
+    (re.compile(r"expected one argument"), "后面要写一个值"),
+)
+
+
+def _in_chinese(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_PHRASES:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 def _date(text: str) -> date:
@@ -65,9 +82,10 @@ def _date(text: str) -> date:
 
 
 def _scope(text: str) -> str:
+    """A scope as any word the item parser accepts, returned in its canonical form (public / internal)."""
     if text not in SCOPES:
-        raise argparse.ArgumentTypeError(f"公开范围“{text}”不对，可以写：{'、'.join(SCOPES)}")
-    return text
+        raise argparse.ArgumentTypeError(f"公开范围“{text}”不对。可以写：{accepted(SCOPES)}")
+    return SCOPES[text]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -112,7 +130,9 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")
             command.add_argument(
-                "--scope", choices=("public", "internal"), help="公开范围（默认：类别在公开目录中的范围，没有规定的为 public）"
+                "--scope",
+                type=_scope,
+                help="公开范围：public、向社会公开、internal、党内等（默认：类别在公开目录中的范围，没有规定的为 public）",
             )
         if name == "import":
             command.add_argument("file", type=Path, metavar="FILE.docx", help="要导入的 Word 文档（.docx）")

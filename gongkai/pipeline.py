@@ -16,6 +16,7 @@ from gongkai.model import Audience, Config, Item
 from gongkai.parallel import both
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
+from gongkai.parsing.placeholders import placeholder_problems
 from gongkai.parsing.requests import parse_requests
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
@@ -50,7 +51,9 @@ class Options:
     day: date | None = None  # None: today in the site's time zone
     posters: bool = True
     progress: Progress | None = None
-    strict_register: bool = False  # `check` (and so CI and the pre-commit hook) fails on unregistered items
+    # `check` (and so CI and the pre-commit hook) fails on unregistered items and on placeholder text left in an
+    # item; `build` only warns about them.
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def build(paths: Paths, options: Options = Options(), memory: Memory | None = No
 
 def check(paths: Paths, options: Options = Options()) -> Result:
     """The build without the writer, and strict about the archive register: nothing on disk changes."""
-    snapshot, options, fonts = _prepare(paths, replace(options, strict_register=True))
+    snapshot, options, fonts = _prepare(paths, replace(options, strict=True))
     return _run(paths, snapshot, options, fonts)
 
 
@@ -146,9 +149,10 @@ def run(
     day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     # Nothing published vanishes: a shown item's file deleted without `retire` fails check and build alike.
     gone = vanished(entries, items, day, snapshot.register_path, snapshot.content_root)
-    if errors := request_errors + gone + (unregistered if options.strict_register else []):
+    unfinished_text = placeholder_problems(snapshot, items)
+    if errors := request_errors + gone + (unregistered + unfinished_text if options.strict else []):
         raise Problems(errors)
-    warnings += _summarised(unregistered, snapshot.register_path)
+    warnings += _summarised(unregistered, snapshot.register_path) + unfinished_text
     warnings += unused_word_files(snapshot, items)
     views = {audience: view(items, audience, day) for audience in Audience}
     report = supervise(items, requests, config, day)

@@ -31,7 +31,11 @@ KEY_HINTS = {
     "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
 }  # fmt: skip
 KEY_HINTS |= PROCEDURE_HINTS
-SCOPES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
+# The words clerks use, the desk's labels among them (党内公开 / 向社会公开). Not "公开" alone: both are 公开.
+SCOPES = {
+    "internal": "internal", "public": "public", "党内": "internal", "党内公开": "internal",
+    "党外": "public", "社会": "public", "向社会公开": "public", "对外公开": "public",
+}  # fmt: skip
 STATUSES = {
     "published": "published", "draft": "draft", "withdrawn": "withdrawn",
     "已发布": "published", "发布": "published", "草稿": "draft", "撤销": "withdrawn", "已撤销": "withdrawn",
