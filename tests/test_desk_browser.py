@@ -21,6 +21,7 @@ from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.scratch import REPO, item, make_site
+from tests.test_import import gongwen
 
 DAY = date(2026, 11, 20)
 TIMEOUT = 30_000  # ms: generous, the machine is shared
@@ -123,6 +124,39 @@ def test_create_an_item_from_the_form_to_its_preview_page(desk, page):
     row = page.locator("#items tbody tr", has_text="关于开展主题党日活动的通知")
     expect(row).to_contain_text("公开中")
     expect(row).not_to_contain_text("保存后分配")
+    assert not page.errors
+
+
+def test_a_word_import_fills_the_form_and_the_saved_item_shows_its_table_and_image(desk, page, tmp_path):
+    source = tmp_path / "培训通知.docx"
+    source.write_bytes(gongwen(signed="二〇二六年十一月十二日"))
+    page.goto(f"{desk.base}/desk/")
+    page.click("#import-word")
+    page.wait_for_url("**/desk/new#word")
+    page.check("#import-keep")
+    page.set_input_files("#import-file", str(source))
+    expect(page.locator("#in-title")).to_have_value("关于开展2026年度党员教育培训工作的通知")
+    expect(page.locator("#in-doc_number")).to_have_value("青自然资党〔2026〕18号")
+    expect(page.locator("#in-date")).to_have_value("2026-11-12")
+    expect(page.locator("#in-attachments")).to_contain_text("培训通知.docx")
+    expect(page.locator("#import-report")).to_contain_text("表格 1 个")
+    assert "| 支部 | 姓名 | 学时 |" in page.input_value("#in-body")
+    assert not list((desk.paths.content / "attachments").glob("2026-*"))  # nothing placed before the save
+    page.select_option("#in-category", label="通知公告")
+    checked(page)
+    expect(page.locator("#status")).to_have_text("检查通过，可以保存")
+    page.click("#save")
+    page.wait_for_url("**/desk/edit?path=*")
+    saved = next(desk.paths.content.rglob("2026-11-20-关于开展*.md"))
+    relpath = saved.relative_to(desk.paths.content).as_posix()
+    html = desk.wait_for_output(f"public/items/{relpath[:-3]}.html", "第一党支部")
+    assert "<table>" in html
+    page.goto(f"{desk.base}/public/items/{relpath[:-3]}.html")
+    expect(page.locator("table")).to_contain_text("第一党支部")
+    image = page.locator("article img, main img").first
+    expect(image).to_be_visible()
+    assert page.evaluate("img => img.complete && img.naturalWidth > 0", image.element_handle())
+    expect(page.locator("body")).to_contain_text("培训通知.docx")
     assert not page.errors
 
 

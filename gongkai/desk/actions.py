@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from gongkai.desk import commit as git
-from gongkai.desk import form, security
+from gongkai.desk import form, security, word
 from gongkai.desk.frontmatter import Unreadable, edit, read
 from gongkai.desk.replies import Response, as_json, conflict
 from gongkai.desk.saving import fingerprint, register_now, write_whole
@@ -32,6 +32,9 @@ def prepare(desk: Desk, data: dict[str, Any], fresh: bool = True) -> Prepared | 
     if not is_item_file(relpath) or security.inside(desk.paths.content, relpath) is None:
         return as_json(400, {"refused": f"“{relpath}”不是 content/ 中的事项文件。"})
     on_disk = snapshot.content.get(relpath) if data.get("path") else None
+    imported = word.held_files(desk, data)
+    if imported:  # a Word import's images: checked as if placed, written only when the item is saved
+        snapshot = replace(snapshot, content={**snapshot.content, **dict(imported)})
     try:
         candidate = form.candidate(on_disk, relpath, submitted, config)
     except Unreadable as why:
@@ -73,11 +76,17 @@ def save(desk: Desk, data: dict[str, Any]) -> Response:
         assert target is not None  # prepare checked it
         if data.get("path") and fingerprint(on_disk) != str(data.get("hash", "")):
             return conflict(on_disk, candidate)
+        placed = word.place(desk, word.held_files(desk, data))
+        if isinstance(placed, str):
+            return as_json(409, {"refused": placed})
         if candidate != on_disk:
             try:
                 write_whole(target, candidate, exclusive=on_disk is None)
             except FileExistsError:
+                word.unplace(desk, placed)
                 return as_json(409, {"refused": f"content/{relpath} 已经存在。请换一个标题，或打开那个事项编辑。"})
+        if desk.held.pop(str(data.get("import") or ""), None) is not None:
+            desk.forget()  # the next check knows the placed files
         saved = replace(snapshot, content={**snapshot.content, relpath: candidate})
         registered = register_now(saved, config, desk.memory, relpath)
         return as_json(200, {**found, "saved": relpath, "hash": fingerprint(candidate), "registered": registered})

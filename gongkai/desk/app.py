@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from gongkai.desk import actions, pages, security
+from gongkai.desk import actions, pages, security, word
 from gongkai.desk.replies import Request, Response, as_json, as_text
 from gongkai.incremental import Memory
 from gongkai.model import Config
@@ -38,6 +38,7 @@ class Desk:
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     lock: threading.Lock = field(default_factory=threading.Lock)  # one write at a time
     memory: Memory = field(default_factory=Memory)
+    held: dict[str, word.Files] = field(default_factory=dict)  # Word imports' files, until their item is saved
     _signed: dict[tuple[str, str], bool] = field(default_factory=dict)
     _read: tuple[Snapshot, Config] | None = None  # the site as last read (pages, saves and uploads re-read it)
 
@@ -103,6 +104,8 @@ class Desk:
     def _post(self, path: str, query: dict[str, str], request: Request) -> Response:
         if path == "/desk/api/upload":
             return actions.upload(self, query, request.body)
+        if path == "/desk/api/import":
+            return word.import_docx(self, query, request.body)
         try:
             data = json.loads(request.body or b"{}")
         except ValueError:

@@ -56,6 +56,7 @@
   var path = setup.path, hash = setup.hash, files = { attachments: (setup.values.attachments || []).slice() };
   var body = document.getElementById("in-body"), saveButton = document.getElementById("save");
   var statusLine = document.getElementById("status"), timer = null, asked = 0, hasErrors = true;
+  var held = "";  // the ticket of a Word import whose images the server keeps until this item is saved
 
   function input(key) { return document.getElementById("in-" + key); }
 
@@ -141,7 +142,7 @@
   function check() {
     var mine = ++asked;
     saveButton.disabled = true;
-    return post("/desk/api/check", JSON.stringify({ path: path, values: payload() })).then(function (data) {
+    return post("/desk/api/check", JSON.stringify({ path: path, "import": held, values: payload() })).then(function (data) {
       if (mine === asked) show(data);  // an older answer never overwrites a newer one
     });
   }
@@ -158,7 +159,7 @@
   saveButton.addEventListener("click", function () {
     saveButton.disabled = true;
     statusLine.textContent = "正在保存…";
-    post("/desk/api/save", JSON.stringify({ path: path, hash: hash, values: payload() })).then(function (data) {
+    post("/desk/api/save", JSON.stringify({ path: path, hash: hash, "import": held, values: payload() })).then(function (data) {
       if (data.status === 409 && data.disk !== undefined) return conflict(data);
       show(data);
       if (data.saved) {
@@ -243,6 +244,38 @@
       event.target.value = "";
     });
   });
+
+  var importButton = document.getElementById("import-button");
+  if (importButton) {
+    var importFile = document.getElementById("import-file"), importMsg = document.getElementById("import-msg");
+    importButton.addEventListener("click", function () { importFile.click(); });
+    if (location.hash === "#word") importButton.focus();
+    importFile.addEventListener("change", function () {
+      var file = importFile.files[0];
+      if (!file) return;
+      importMsg.textContent = "正在导入 " + file.name + "…";
+      var url = "/desk/api/import?name=" + encodeURIComponent(file.name) +
+        (document.getElementById("import-keep").checked ? "&keep=1" : "");
+      post(url, file, "application/octet-stream").then(function (data) {
+        importFile.value = "";
+        if (!data.values) { importMsg.textContent = data.refused || "未能导入。"; return; }
+        held = data["import"];
+        ["title", "doc_number", "date", "issuer"].forEach(function (key) {
+          if (data.values[key] !== undefined) input(key).value = data.values[key];
+        });
+        files.attachments = data.values.attachments.slice();
+        drawFiles();
+        body.value = data.values.body;
+        importMsg.textContent = "已从 " + file.name + " 导入，请核对下面的内容，选好类别后保存。";
+        var report = document.getElementById("import-report");
+        report.textContent = "";
+        data.recognised.concat(data.notes.map(function (n) { return "请注意：" + n; })).forEach(function (line) {
+          var li = document.createElement("li"); li.textContent = line; report.appendChild(li);
+        });
+        changed();
+      });
+    });
+  }
 
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
