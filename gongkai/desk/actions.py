@@ -4,6 +4,7 @@ and commits, each refused with the reason in the clerk's words when it cannot be
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gongkai.desk import commit as git
@@ -13,7 +14,9 @@ from gongkai.desk.replies import Response, as_json, conflict
 from gongkai.desk.saving import fingerprint, register_now, write_whole
 from gongkai.model import Config
 from gongkai.parsing.items import is_item_file, parse_item
+from gongkai.problems import Problems
 from gongkai.reading import Snapshot
+from gongkai.recording import reviewed
 
 if TYPE_CHECKING:
     from gongkai.desk.app import Desk
@@ -109,6 +112,12 @@ def withdraw(desk: Desk, data: dict[str, Any]) -> Response:
     changes = form.changes(document, relpath, {"status": "withdrawn"}, config)
     changes["withdrawn_reason"] = reason
     changes["withdrawn_on"] = day.isoformat()  # shown in every notice (撤销须作出说明, with its date)
+    correction = str(data.get("replaced_by") or "").strip().removesuffix(".md").removesuffix(".yaml")
+    if correction:  # 更正: the item that corrects this one, chosen from the list
+        ids = {p.rsplit(".", 1)[0] for p in snapshot.content if is_item_file(p)}
+        if correction not in ids or correction == relpath.rsplit(".", 1)[0]:
+            return as_json(422, {"refused": f"更正后的事项“{correction}”不存在（或就是本事项）。请从列表中选择，或不选。"})
+        changes["replaced_by"] = correction
     return store(desk, snapshot, config, relpath, on_disk, edit(document, changes), str(data.get("hash", "")))
 
 
@@ -143,6 +152,40 @@ def upload(desk: Desk, query: dict[str, str], data: bytes) -> Response:
             write_whole(target, data)
         desk.forget()  # the next check knows the new file
     return as_json(200, {"path": relpath, "image": name.lower().endswith(security.IMAGE_TYPES)})
+
+
+def review(desk: Desk, data: dict[str, Any], user: str) -> Response:
+    """审核通过, as `python build.py review PATH --by NAME` records it: only by a configured reviewer, who is the
+    signed-in user, or (on 127.0.0.1 without users) the name typed in."""
+    snapshot, config = desk.site()
+    known = "、".join(config.review.reviewers)
+    by = user or str(data.get("name") or "").strip()
+    if not known:
+        return as_json(403, {"refused": f"{snapshot.config_path} 的 review.reviewers 中还没有审核人。请管理员写上审核人的姓名。"})
+    if by not in config.review.reviewers:
+        who = f"您（{user}）不是审核人" if user else (f"“{by}”不是审核人" if by else "请填写审核人的姓名")
+        return as_json(
+            403, {"refused": f"{who}，不能记录审核。审核人：{known}（见 {snapshot.config_path} 的 review.reviewers）。"}
+        )
+    relpath = str(data.get("path") or "")
+    on_disk = snapshot.content.get(relpath)
+    target = security.inside(desk.paths.content, relpath)
+    if on_disk is None or target is None or not is_item_file(relpath):
+        return as_json(404, {"refused": f"content/{relpath} 已不存在。"})
+    day = desk.today(config)
+    with desk.lock:
+        if fingerprint(on_disk) != str(data.get("hash", "")):
+            return conflict(on_disk, on_disk)  # the reviewer saw another version: approve what is on disk now
+        try:
+            edited, register, number = reviewed(snapshot, config, relpath, by, day)
+        except Problems as failure:
+            return as_json(422, {"refused": "还有错误，不能审核：\n" + "\n".join(str(p) for p in failure.problems)})
+        write_whole(target, edited)
+        if register is not None:
+            write_whole(Path(snapshot.register_path), register)
+        desk.forget()
+    done = f"已记录审核：审核人 {by}，审核日期 {day.isoformat()}" + (f"（{number}）" if number else "")
+    return as_json(200, {"saved": relpath, "hash": fingerprint(edited), "done": done})
 
 
 def commit(desk: Desk, data: dict[str, Any], user: str) -> Response:

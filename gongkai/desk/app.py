@@ -117,6 +117,7 @@ class Desk:
             "/desk/api/save": lambda: actions.save(self, data),
             "/desk/api/withdraw": lambda: actions.withdraw(self, data),
             "/desk/api/commit": lambda: actions.commit(self, data, request.user),
+            "/desk/api/review": lambda: actions.review(self, data, request.user),
         }
         action = routes.get(path)
         return action() if action else as_json(404, {"refused": "编辑台没有这个操作。"})

@@ -11,10 +11,12 @@ import jinja2
 from gongkai.desk import commit as git
 from gongkai.desk import form, security
 from gongkai.desk.frontmatter import Unreadable, read
-from gongkai.desk.listing import STATES, listing
+from gongkai.desk.listing import STATES, Row, listing
 from gongkai.desk.replies import Request, Response, as_text
 from gongkai.desk.saving import fingerprint
+from gongkai.model import Config, ReviewState
 from gongkai.parsing.items import is_item_file
+from gongkai.reading import Snapshot
 from gongkai.schema import ITEM_SCHEMA
 
 if TYPE_CHECKING:
@@ -64,6 +66,8 @@ def edit_page(desk: Desk, request: Request, relpath: str) -> Response:
         "departments": {e.key: e.department or "" for e in config.catalog},
         "days": {e.key: e.default_days for e in config.catalog},
     }
+    rows = _rows(desk, snapshot, config) if relpath else ()
+    this = next((r for r in rows if r.relpath == relpath), None)
     return render(
         desk,
         "edit.html",
@@ -75,7 +79,30 @@ def edit_page(desk: Desk, request: Request, relpath: str) -> Response:
         setup=setup,
         unreadable=unreadable,
         title=str(values.get("title") or "新事项"),
+        corrections=[(r.relpath.rsplit(".", 1)[0], r.item.title) for r in rows if r is not this and r.state != "已撤销"],
+        review=_review(desk, config, this, request.user),
     )
+
+
+def _rows(desk: Desk, snapshot: Snapshot, config: Config) -> tuple[Row, ...]:
+    with desk.lock:  # the memory of parsed items is shared with saves
+        return listing(snapshot, config, desk.today(config), desk.memory).rows
+
+
+def _review(desk: Desk, config: Config, row: Row | None, user: str) -> dict[str, Any] | None:
+    """The form's 审核 section: where the item stands, and whether this user may record a review (None: the
+    site does not ask for review and the item records none)."""
+    if row is None or not (config.review.required or row.item.reviewed_by):
+        return None
+    item = row.item
+    state = {
+        ReviewState.PENDING: "待审核：审核通过之前，这个事项不会在任何地方显示。",
+        ReviewState.CHANGED: f"待审核：{item.reviewed_by} 于 {item.reviewed_on} 审核后内容又改过，需要重新审核。",
+        ReviewState.PASSED: f"已审核：{item.reviewed_by}，{item.reviewed_on}。",
+        ReviewState.NOT_REQUIRED: "本站不要求审核。",
+    }[item.review]
+    may = user in config.review.reviewers if user else not desk.users
+    return {"state": state, "may": may and bool(config.review.reviewers), "reviewers": config.review.reviewers}
 
 
 def commit_page(desk: Desk, request: Request) -> Response:

@@ -56,7 +56,7 @@
   var path = setup.path, hash = setup.hash, files = { attachments: (setup.values.attachments || []).slice() };
   var body = document.getElementById("in-body"), saveButton = document.getElementById("save");
   var statusLine = document.getElementById("status"), timer = null, asked = 0, hasErrors = true;
-  var held = "";  // the ticket of a Word import whose images the server keeps until this item is saved
+  var held = "", dirty = false;  // dirty: the form differs from the file on disk  // the ticket of a Word import whose images the server keeps until this item is saved
 
   function input(key) { return document.getElementById("in-" + key); }
 
@@ -150,6 +150,7 @@
   function payload() { var v = values(); v.body = body.value; return v; }
 
   function changed() {
+    dirty = true;
     defaults();
     clearTimeout(timer);
     statusLine.textContent = "正在检查…";
@@ -166,6 +167,7 @@
         statusLine.textContent = "已保存 content/" + data.saved + (data.registered && data.registered.length ? "，" + data.registered.join("；") : "");
         if (!path) { location.href = "/desk/edit?path=" + encodeURIComponent(data.saved) + "&saved=1"; return; }
         hash = data.hash;
+        dirty = false;
       }
     });
   });
@@ -184,12 +186,26 @@
     withdraw.addEventListener("click", function () { dialog.showModal(); });
     document.getElementById("withdraw-confirm").addEventListener("click", function (event) {
       event.preventDefault();
-      post("/desk/api/withdraw", JSON.stringify({ path: path, hash: hash, reason: document.getElementById("withdraw-reason").value }))
+      post("/desk/api/withdraw", JSON.stringify({ path: path, hash: hash, reason: document.getElementById("withdraw-reason").value,
+        replaced_by: document.getElementById("withdraw-replaced-by").value }))
         .then(function (data) {
           if (data.status === 409 && data.disk !== undefined) { dialog.close(); return conflict(data); }
           if (!data.saved) { document.getElementById("withdraw-msg").textContent = data.refused || "未能撤销。"; return; }
           location.href = "/desk/edit?path=" + encodeURIComponent(path) + "&withdrawn=1";
         });
+    });
+  }
+
+  var reviewButton = document.getElementById("review-button");
+  if (reviewButton) {
+    reviewButton.addEventListener("click", function () {
+      var msg = document.getElementById("review-msg"), name = document.getElementById("review-name");
+      if (dirty) { msg.textContent = "表单里有未保存的修改：请先保存，再审核（审核的是保存后的内容）。"; return; }
+      post("/desk/api/review", JSON.stringify({ path: path, hash: hash, name: name ? name.value : "" })).then(function (data) {
+        if (data.status === 409 && data.disk !== undefined) return conflict(data);
+        msg.textContent = data.done || data.refused;
+        if (data.saved) { location.href = "/desk/edit?path=" + encodeURIComponent(path) + "&reviewed=1"; }
+      });
     });
   }
 
