@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Page, expect, sync_playwright
 
 from gongkai.desk.app import open_desk
@@ -183,6 +184,38 @@ def test_withdraw_asks_for_the_reason_and_records_it_with_the_date(desk, page):
     text = (desk.paths.content / "notice/a.md").read_text("utf-8")
     assert "status: withdrawn\nwithdrawn_reason: 会议时间调整\nwithdrawn_on: 2026-11-20\n---\n原来的正文。" in text
     desk.wait_for_output("internal/items/notice/a.html", "会议时间调整")
+
+
+def test_a_reviewer_records_the_review_and_a_withdrawal_names_its_correction(desk, page):
+    config = yaml.safe_load(desk.paths.config.read_text("utf-8"))
+    config["review"] = {"required": True, "reviewers": ["张审核"]}
+    desk.paths.config.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    (desk.paths.content / "notice/b.md").write_text(item("更正后的通知", valid_from="2026-11-20"), "utf-8")
+    page.goto(f"{desk.base}/desk/")
+    expect(page.locator("#items tbody tr", has_text="更正后的通知")).to_contain_text("待审核")
+    page.goto(f"{desk.base}/desk/edit?path=notice/b.md")
+    checked(page)
+    page.fill("#in-summary", "还没保存的修改")
+    page.fill("#review-name", "张审核")
+    page.click("#review-button")
+    expect(page.locator("#review-msg")).to_contain_text("请先保存")
+    page.fill("#in-summary", "")
+    page.goto(f"{desk.base}/desk/edit?path=notice/b.md")
+    checked(page)
+    page.fill("#review-name", "张审核")
+    page.click("#review-button")
+    page.wait_for_url("**reviewed=1")
+    expect(page.locator("#review-state")).to_contain_text("已审核：张审核")
+    assert "reviewed_by: 张审核" in (desk.paths.content / "notice/b.md").read_text("utf-8")
+    page.goto(f"{desk.base}/desk/edit?path=notice/a.md")
+    checked(page)
+    page.click("#withdraw")
+    page.fill("#withdraw-reason", "内容有误，已更正")
+    page.select_option("#withdraw-replaced-by", "notice/b")
+    page.click("#withdraw-confirm")
+    page.wait_for_url("**withdrawn=1")
+    assert "replaced_by: notice/b\n" in (desk.paths.content / "notice/a.md").read_text("utf-8")
+    assert not page.errors
 
 
 def test_a_change_without_the_token_or_from_another_site_is_refused(desk, page, tmp_path):
