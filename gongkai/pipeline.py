@@ -23,6 +23,7 @@ from gongkai.register import number_items, parse_register
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import register_rows
+from gongkai.rendering.search import index_site, item_pages, memo_path, render_search_page
 from gongkai.rendering.server import render_server
 from gongkai.rendering.site import Records, SitePages, render_site
 from gongkai.supervision import Report, supervise
@@ -51,6 +52,7 @@ class Options:
     posters: bool = True
     progress: Progress | None = None
     strict_register: bool = False  # `check` (and so CI and the pre-commit hook) fails on unregistered items
+    search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,14 @@ def run(
         pages: dict[str, str] = {}
         internal_records = records if audience is Audience.INTERNAL else None
         files = render_site(sites[audience], snapshot.content, internal_records, memory, pages)
+        files += render_search_page(sites[audience])
+        index = None
+        if options.search:  # made from the pages as rendered: the index holds nothing its site does not show
+            index = index_site(item_pages(sites[audience], files), f"{audience.value}/", memory.previous_bytes)
+            files += index.files
         outputs = [(f"{audience.value}/{path}", data) for path, data in files]
+        if index is not None:
+            outputs.append((memo_path(audience.value), index.memo()))
         if config.kiosk.audience is audience:
             outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
         if audience is Audience.PUBLIC:
