@@ -36,7 +36,8 @@ def retouch(last: Result, changed: Mapping[str, bytes]) -> Outputs | None:
         item, errors, warnings = parse_item(edited, last.config, relpath)
         if item is None or errors or tuple(warnings) != cached.warnings:
             return None
-        if replace(item, body_html=cached.item.body_html) != cached.item:
+        # The text is part of what a review vouches for: its hash changes with it, the review state may not.
+        if replace(item, body_html=cached.item.body_html, review_hash=cached.item.review_hash) != cached.item:
             return None  # more than the text changed: lists, windows or relations may change too
         if cached.item.id in by_id:  # the last build's item: windows settled, 索引号 assigned
             redrawn.append(replace(by_id[cached.item.id], body_html=item.body_html))

@@ -23,7 +23,7 @@ FILES = {
     "a.md": item("公开事项", valid_until="2026-12-31", body="第一段。"),
     "b.md": item("党内事项", scope="internal", body="只在党内。"),
     "c.md": item("整改后再次公开", reopens="a", body="再次公开。", public_from="2026-11-18"),
-    "d.md": item("已撤销事项", status="withdrawn", withdrawn_reason="内容有误", body="不应出现。"),
+    "d.md": item("已撤销事项", status="withdrawn", withdrawn_on="2026-11-16", withdrawn_reason="内容有误", body="不应出现。"),
     "e.md": item("已到期事项", valid_from="2026-10-01", valid_until="2026-10-31", body="归档。"),
 }
 

@@ -41,6 +41,7 @@ class SearchIndex:
 
     files: tuple[Output, ...]
     key: str
+    reused: bool = False  # the last build's, scanned when it was made
 
     def memo(self) -> bytes:
         """What the next build needs to reuse this index: the key and the files' paths."""
@@ -106,7 +107,7 @@ def _reused(key: str, root: str, previous: Callable[[str], bytes | None]) -> Sea
         if data is None:  # deleted by hand since: make it again
             return None
         files.append((path, data))
-    return SearchIndex(tuple(files), key)
+    return SearchIndex(tuple(files), key, reused=True)
 
 
 def readable(files: Sequence[Output]) -> list[Output]:
