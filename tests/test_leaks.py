@@ -227,8 +227,9 @@ def test_scan_stops_the_build_before_anything_is_written(tmp_path, monkeypatch):
     before = tree(paths.output)
     honest_view = pipeline.view
     monkeypatch.setattr(pipeline, "view", lambda items, audience, day: honest_view(items, Audience.INTERNAL, day))
+    # 5 files: the home, category and item pages, items.json, and the search index's fragment of the page.
     with pytest.raises(
-        Problems, match=r"泄露检查未通过：公开输出的 public/.* 等 4 个文件 含有不应出现的网页路径“items/secret.html”"
+        Problems, match=r"泄露检查未通过：公开输出的 public/.* 等 5 个文件 含有不应出现的网页路径“items/secret.html”"
     ):
         run_paths(paths)
     assert main([*args[:-1], "2026-11-21"]) == 1  # another day, so that the build is not skipped as up to date
