@@ -100,7 +100,7 @@
   }
 
   function search(query) {
-    var mine = ++asked;
+    var mine = ++asked, more = false;
     query = query.trim();
     if (!query) {
       list.replaceChildren();
@@ -112,6 +112,7 @@
     load().then(function (module) {
       return module.search(query);
     }).then(function (found) {
+      more = found.results.length > CONSIDERED;
       return Promise.all(found.results.slice(0, CONSIDERED).map(function (r) { return r.data(); }));
     }).then(function (results) {
       if (mine !== asked) return;  // a newer query was typed meanwhile
@@ -119,7 +120,7 @@
       list.replaceChildren.apply(list, ranked.shown.slice(0, SHOWN).map(entry));
       var total = ranked.shown.length;
       status.textContent = total === 0 ? "没有找到含“" + query + "”的事项。请换一个词，或少输入几个字。"
-        : (ranked.exact ? "找到 " + total + " 个含“" + query + "”的事项" : "没有完全相同的词，下面是 " + total + " 个相近的事项")
+        : (ranked.exact ? "找到 " + total + (more ? " 多" : " ") + "个含“" + query + "”的事项" : "没有完全相同的词，下面是相近的事项")
           + (total > SHOWN ? "，列出最相关的 " + SHOWN + " 个。再加一个词可以缩小范围。" : "。");
       status.dataset.done = query;
     }).catch(function () {
