@@ -24,6 +24,7 @@ from gongkai.register import number_items, parse_register, vanished
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import records_text, register_rows
+from gongkai.rendering.search import FOLDER, index_site, item_pages, memo_path, readable, render_search_page
 from gongkai.rendering.server import render_server
 from gongkai.rendering.site import Records, SitePages, render_site
 from gongkai.supervision import Report, supervise
@@ -54,6 +55,7 @@ class Options:
     # `check` (and so CI and the pre-commit hook) fails on unregistered items and on placeholder text left in an
     # item; `build` only warns about them.
     strict: bool = False
+    search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
 
 
 @dataclass(frozen=True)
@@ -176,12 +178,23 @@ def run(
         pages: dict[str, str] = {}
         internal_records = records if audience is Audience.INTERNAL else None
         files = render_site(sites[audience], snapshot.content, internal_records, memory, pages)
+        files += render_search_page(sites[audience])
+        index = None
+        if options.search:  # made from the pages as rendered: the index holds nothing its site does not show
+            index = index_site(item_pages(sites[audience], files), f"{audience.value}/", memory.previous_bytes)
+            files += index.files
         outputs = [(f"{audience.value}/{path}", data) for path, data in files]
+        if index is not None:
+            outputs.append((memo_path(audience.value), index.memo()))
         if config.kiosk.audience is audience:
             outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
         # A page reused from the last build was scanned then, and its key covers everything it shows.
         reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
-        _scan([(path, data) for path, data in outputs if path not in reused], audience)
+        bundle = f"{audience.value}/{FOLDER}/"
+        scanned = [(path, data) for path, data in outputs if path not in reused and not path.startswith(bundle)]
+        if index is not None and not index.reused:  # the index as the scanner can read it: decompressed
+            scanned += [(f"{audience.value}/{path}", data) for path, data in readable(index.files)]
+        _scan(scanned, audience)
         return outputs, pages
 
     # Two processes, both cores. Each holds what it renders: past a few thousand items, one does both.
