@@ -110,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
         )
         if name in ("build", "check", "serve"):
             command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
+            command.add_argument("--no-search", action="store_true", help="不生成站内搜索索引（更快；搜索页会说明暂不能搜索）")
         if name in ("build", "check"):
             command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
         if name == "serve":
@@ -194,7 +195,9 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
             if isinstance(desk, str):
                 print(f"无法启动：{desk}", file=sys.stderr)
                 return EXIT_USAGE
-            return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port, desk, args.host)
+            return serve(
+                paths, Options(day=args.date, posters=not args.no_posters, search=not args.no_search), args.port, desk, args.host
+            )
         if args.command == "import":
             from gongkai.importing.placing import import_command  # python-docx loads only for `import`
 
@@ -210,7 +213,8 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
             if args.command == "review":
                 return review_command(paths, args.file, args.by, args.date)
             return retire_command(paths, args.file, args.reason, args.date)
-        options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
+        progress = None if args.quiet else _progress
+        options = Options(day=args.date, posters=not args.no_posters, search=not args.no_search, progress=progress)
         result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
         _report_errors(failure.problems, args.command, paths.output)

@@ -83,7 +83,7 @@ def build(paths: Paths, options: Options = Options(), memory: Memory | None = No
     One build at a time writes an output: from the up-to-date check to the last file, another build waits."""
     snapshot, options, fonts = _prepare(paths, options)
     # No day means a broken config, which `run` reports.
-    record = build_record(snapshot, options.day, options.posters, fonts) if options.day else None
+    record = build_record(snapshot, options.day, options.posters, fonts, options.search) if options.day else None
     waiting = (lambda: options.progress(f"{paths.output}/ 正在被另一个构建写入，等它完成后继续…")) if options.progress else None
     with exclusive(paths.output, waiting) as output:
         if not always and record is not None and _already_built(paths.output, record):
@@ -234,9 +234,10 @@ def run(
     )
 
 
-def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str) -> dict[str, object]:
+def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str, search: bool = True) -> dict[str, object]:
     """What an output was built from; equal records, equal outputs. Deploy reads it too."""
-    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts], "code": code_version()}
+    record: dict[str, object] = {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts]}
+    return record | {"search": search, "code": code_version()}
 
 
 def _already_built(output: Path, record: dict[str, object]) -> bool:
