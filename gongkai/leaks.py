@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from gongkai.model import Audience, Item
 from gongkai.problems import Problem
-from gongkai.visibility import exposure
+from gongkai.visibility import exposure, notice
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ class Marker:
 
 
 def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Marker]:
-    """Titles, page paths and attachment names of whatever `audience` must not see on `day`."""
+    """Titles, page paths and attachment names of whatever `audience` must not see on `day`. An item it saw
+    before keeps a notice at its address: that page and its title are allowed, nothing else of the item."""
     items = tuple(items)
     shown = {i.id: exposure(i, audience, day) for i in items}
     allowed_files = {a.source for i in items if (e := shown[i.id]) and e.full for a in i.attachments}
@@ -42,7 +43,8 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
                     markers.append(Marker(attachment.output_path, item, "附件"))
                     if attachment.name not in allowed_names:
                         markers.append(Marker(attachment.name, item, "附件名", coincidence_possible=True))
-    return markers
+    noticed = {i.id for i in items if shown[i.id] is None and notice(i, audience, day) is not None}
+    return [m for m in markers if m.item.id not in noticed or m.what not in ("网页路径", "标题")]
 
 
 # Where an item can show up in what we render: a link or file path, a text between tags, a JSON string.

@@ -35,16 +35,20 @@ def effective_until(spec: Spec, corpus: tuple[Spec, ...]) -> date | None:
 
 
 def expected(spec: Spec, corpus: tuple[Spec, ...], audience: Audience, day: date) -> str:
-    """'hidden', 'notice' or 'full'."""
+    """'hidden', 'ended' (the public saw it before: its title stays at its address, nothing else), 'notice'
+    or 'full'."""
     until = effective_until(spec, corpus)
     started = spec.valid_from <= day
     ended = until is not None and day > until
     if spec.status == "draft" or not started:
         return "hidden"
     if audience is Audience.PUBLIC:
-        gone_public = spec.public_after is None or day >= spec.valid_from + timedelta(days=spec.public_after)
-        if spec.scope != "public" or not gone_public or ended:
+        public_start = spec.valid_from + timedelta(days=spec.public_after or 0)
+        gone_public = day >= public_start
+        if spec.scope != "public" or not gone_public:
             return "hidden"
+        if ended:
+            return "ended" if public_start <= until else "hidden"
     return "full" if spec.status == "published" else "notice"
 
 
@@ -60,7 +64,7 @@ def test_serve_redraws_of_an_edited_text_obey_the_same_rule(corpus, day, data):
     for audience in Audience:
         tree = blob(pages, f"{audience.value}/")
         seen = expected(spec, corpus, audience, day)
-        if seen == "hidden":
+        if seen in ("hidden", "ended"):  # an ended item's notice does not show its text: nothing to redraw
             assert tree == b"", (audience, spec)
         elif seen == "notice":
             assert f"修改{spec.token}EDIT".encode() not in tree and f"正文{spec.token}".encode() not in tree
@@ -93,6 +97,9 @@ def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
             seen = expected(spec, corpus, audience, day)
             if seen == "hidden":
                 assert token not in tree, (audience, spec)
+            elif seen == "ended":
+                assert f"标题{spec.token}".encode() in tree
+                assert body not in tree and summary not in tree and attachment not in tree, (audience, spec)
             elif seen == "notice":
                 assert f"标题{spec.token}".encode() in tree
                 assert "撤销说明".encode() in tree
@@ -100,7 +107,7 @@ def test_no_public_file_holds_what_the_public_must_not_see(corpus, day):
             else:
                 assert body in tree, (audience, spec)
                 assert (attachment in tree) == spec.attached
-        assert (token in kiosk) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
+        assert (token in kiosk) == (expected(spec, corpus, Audience.PUBLIC, day) in ("notice", "full"))
 
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
@@ -118,7 +125,7 @@ def test_public_json_index_lists_exactly_the_current_public_items(corpus, day):
     result = run(snapshot(corpus), Options(day=day, posters=False))
     index = dict(result.outputs)["public/items.json"].decode()
     for spec in corpus:
-        assert (spec.token in index) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
+        assert (spec.token in index) == (expected(spec, corpus, Audience.PUBLIC, day) in ("notice", "full"))
 
 
 def test_scan_catches_a_leaked_title_path_and_attachment(tmp_path):
