@@ -4,8 +4,10 @@ and by the page's own geometry, not by eye."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -209,3 +211,115 @@ def test_a_missing_address_gets_the_site_404_page_through_nginx(nginx):  # noqa:
     assert get(base + "/internal/nothing.html")[0] == 401  # members only, 404 or not
     status, _, body = get(base + "/internal/nothing.html", "editor", PASSWORD)
     assert status == 404 and "找不到这个页面" in body.decode() and '<base href="/internal/">' in body.decode()
+
+
+# ---- reading: text sizes, unbroken dates, metadata rows, 大字, skip link, titles, icon, print --------------
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("path", PAGES)
+def test_text_is_at_least_14px_and_dates_never_break(browser, base_url, path, width):
+    page = open_page(browser, base_url + path, width)
+    try:
+        # SVG charts are drawn to their own scale (their text is sized by the chart's viewBox), so left out here.
+        small = page.evaluate("""[...document.querySelectorAll('body *:not(svg *)')].filter(e =>
+            e.offsetParent !== null && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+            && parseFloat(getComputedStyle(e).fontSize) < 14).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.trim())""")
+        assert small == [], path
+        broken = page.evaluate("""[...document.querySelectorAll('time, .nobreak')].filter(e =>
+            e.offsetParent !== null && e.getClientRects().length > 1).map(e => e.textContent)""")
+        assert broken == [], path
+    finally:
+        page.context.close()
+
+
+def test_metadata_labels_sit_beside_their_values_on_a_phone(browser, base_url):
+    page = open_page(browser, base_url + "public/items/periodic/training-budget-long.html", 390)
+    try:
+        rows = page.evaluate("""[...document.querySelectorAll('.metadata dt')].map(dt =>
+            [dt.textContent, dt.getBoundingClientRect().top, dt.nextElementSibling.getBoundingClientRect().top])""")
+        assert len(rows) >= 5 and all(abs(label - value) < 2 for _, label, value in rows), rows
+        # The table scrolls inside its box, which keyboard users can reach.
+        box = page.evaluate("""(() => { const b = document.querySelector('.body .table-scroll');
+            return [b.scrollWidth > b.clientWidth, b.tabIndex, b.getAttribute('role')]; })()""")
+        assert box == [True, 0, "region"]
+    finally:
+        page.context.close()
+
+
+def test_large_text_mode_is_a_remembered_choice_and_reading_needs_no_script(browser, base_url):
+    page = open_page(browser, base_url + "public/index.html", 390)
+    try:
+        size = "parseFloat(getComputedStyle(document.body).fontSize)"
+        before = page.evaluate(size)
+        button = page.get_by_role("button", name="大字")
+        assert button.get_attribute("aria-pressed") == "false"
+        button.click()
+        assert page.evaluate(size) > before and button.get_attribute("aria-pressed") == "true"
+        page.goto(base_url + "internal/index.html")  # the same browser remembers it on the next page
+        assert page.evaluate(size) > before
+        assert page.get_by_role("button", name="大字").get_attribute("aria-pressed") == "true"
+        page.get_by_role("button", name="大字").click()
+        assert page.evaluate(size) == before
+    finally:
+        page.context.close()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    try:
+        quiet = context.new_page()
+        quiet.goto(base_url + "public/index.html")
+        assert quiet.locator(".large-toggle").is_hidden()  # no button that cannot work
+        assert quiet.get_by_role("heading", level=1).is_visible()
+    finally:
+        context.close()
+
+
+def test_skip_link_comes_first_and_moves_to_the_text(browser, base_url):
+    page = open_page(browser, base_url + "public/items/periodic/training-budget-long.html", 1366)
+    try:
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.activeElement.id === 'main'")
+    finally:
+        page.context.close()
+
+
+def test_each_site_and_page_has_its_own_tab_title_and_the_menu_marks_the_page(output):
+    public = (output / "public/index.html").read_text("utf-8")
+    internal = (output / "internal/index.html").read_text("utf-8")
+    assert "<title>首页 - 公开网站 - 青川市自然资源局党务公开</title>" in public
+    assert "<title>首页 - 党内网站 - 青川市自然资源局党务公开</title>" in internal
+    assert f"<title>{LONG_TITLE} - 公开网站 - " in (output / "public/items/periodic/training-budget-long.html").read_text("utf-8")
+    group = (output / "public/groups/org_setup.html").read_text("utf-8")
+    assert '<a href="../groups/org_setup.html" aria-current="page">组织建设</a>' in group
+    assert group.count('aria-current="page"') == 1
+    # The public menu: groups the public has items in, never one of members-only entries.
+    nav = public[public.index("<nav") : public.index("</nav>")]
+    assert "组织建设" in nav and "决策及执行" in nav and "党风廉政建设" not in nav  # integrity, discipline: internal
+    icon = re.search(r'<link rel="icon" href="(assets/icon\.[0-9a-f]+\.svg)"', public).group(1)
+    svg = (output / "public" / icon).read_text("utf-8")
+    assert ">青</text>" in svg and "url(" not in svg and "@import" not in svg
+
+
+def test_home_counts_withdrawn_items_apart(output):
+    home = (output / "public/index.html").read_text("utf-8")
+    listed = json.loads((output / "public/items.json").read_text("utf-8"))["items"]
+    full, withdrawn = sum(not i["withdrawn"] for i in listed), sum(i["withdrawn"] for i in listed)
+    assert withdrawn == 1 and full > 1
+    assert f"正在公开的事项共 {full} 项；另有已撤销的事项 {withdrawn} 项" in home
+
+
+def test_a_long_item_prints_from_the_first_page_with_its_links_spelled_out(browser, base_url, tmp_path):
+    page = open_page(browser, base_url + "public/items/periodic/training-budget-long.html", 1366)
+    try:
+        pdf = tmp_path / "item.pdf"
+        page.pdf(path=str(pdf), format="A4")
+    finally:
+        page.context.close()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    assert len(pages) > 2  # a long item: the test means something
+    first = "".join(pages[0].split())
+    assert "".join(LONG_TITLE.split()) in first and "经费执行明细如下" in first
+    assert "主导航" not in text and "跳到正文" not in text and "大字" not in "".join(text.split())[:200]
+    assert "budget-execution-detail-report" in "".join(text.split())
