@@ -21,7 +21,7 @@ from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
 from gongkai.rendering.records import report_csv, report_json, report_text
-from gongkai.writing import OutputRefused
+from gongkai.writing import OutputRefused, WriteFailed
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
 
@@ -34,7 +34,7 @@ COMMANDS = {
     "build": "检查全部事项并生成网站、海报和电子屏到 output/（失败时保留原来的 output/ 不变）",
     "check": "只检查内容、配置和归档登记，不生成任何文件（提交前运行）",
     "register": "为新事项分配索引号，写入 register.yaml（请随内容一起提交）",
-    "report": "督查情况：各类别是否按时公开、各部门本月公开数、逾期未答复的反馈和申请",
+    "report": "督查情况：各类别是否按时公开、各部门本月公开数、逾期未答复的反馈和申请；加 --month 等为某一时期的统计（上报用），加 --filing 为报上级备案清单",
     "deploy": "把上次构建的结果发布到 site_config.yaml 中 deploy 下的目标（新版本整体切换，可 --rollback 回退）",
     "serve": "本机预览：生成后在 127.0.0.1 上提供网页，文件一保存就重新生成并刷新浏览器",
     "new": "按公开目录新建一个事项文件（今天开始、默认期限、责任部门），打印文件路径",
@@ -108,7 +108,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "new":
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")
-            command.add_argument("--scope", choices=("public", "internal"), default="public", help="公开范围（默认 public）")
+            command.add_argument(
+                "--scope", choices=("public", "internal"), help="公开范围（默认：类别在公开目录中的范围，没有规定的为 public）"
+            )
         if name == "import":
             command.add_argument("file", type=Path, metavar="FILE.docx", help="要导入的 Word 文档（.docx）")
             command.add_argument("--category", default="", help="类别：catalog 中的键或名称（不写则导入后再填）")
@@ -123,9 +125,7 @@ def parser() -> argparse.ArgumentParser:
         if name == "next-change":
             command.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
         if name == "report":
-            command.add_argument(
-                "--format", choices=("text", "html", "csv", "json"), default="text", help="输出格式（默认 text）"
-            )
+            _report_options(command)
         if name == "deploy":
             command.add_argument("target", metavar="TARGET", help="发布目标（site_config.yaml 中 deploy 下的名字）")
             command.add_argument(
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
         if args.command == "register":
             return _register(paths)
         if args.command == "report":
-            return _report(paths, args.date, args.format)
+            return _report(paths, args)
         if args.command == "deploy":
             return _deploy(paths, args.target, args.rollback, args.allow_past_date, clock or _now)
         if args.command == "serve":
@@ -181,6 +181,13 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
     except OutputRefused as refusal:
         print(f"命令用法错误：{refusal}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteFailed as failure:
+        print(failure, file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        # Whatever was under way: the writer leaves output/ whole or marked unfinished, never a silent mix.
+        print(f"\n已中断。若 {paths.output}/ 正在写入，它已被标记为未完成；下次构建会自动完整修复。", file=sys.stderr)
+        return 130
     if result is None:
         if not args.quiet:
             print(f"内容、配置、模板和日期都与上次构建相同，{paths.output}/ 已是最新。")
@@ -209,16 +216,59 @@ def _register(paths: Paths) -> int:
     return EXIT_OK
 
 
-def _report(paths: Paths, day: date | None, form: str) -> int:
+def _report_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format", choices=("text", "html", "csv", "json", "xlsx"), default="text", help="输出格式（默认 text；xlsx 须用 --out）"
+    )
+    command.add_argument("--out", type=Path, metavar="FILE", help="写入这个文件，而不是显示在屏幕上（xlsx 必须写）")
+    period = command.add_mutually_exclusive_group()
+    period.add_argument("--month", metavar="YYYY-MM", help="统计这个月，例如 2026-11")
+    period.add_argument("--quarter", metavar="YYYYQn", help="统计这个季度，例如 2026Q4")
+    period.add_argument("--year", metavar="YYYY", help="统计这一年，例如 2026")
+    period.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="统计从这一天起（与 --to 一起用）")
+    command.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="统计到这一天（默认 --date 那天）")
+    command.add_argument("--filing", action="store_true", help="报上级备案清单：不予公开或部分公开的申请、暂不公开和已撤销的事项")
+
+
+def _report(paths: Paths, args: argparse.Namespace) -> int:
+    from gongkai import reporting  # openpyxl loads only for a workbook
+
+    form, out = args.format, args.out
+    if form == "xlsx" and out is None:
+        print("命令用法错误：xlsx 是 Excel 文件，不能显示在屏幕上。请加 --out 文件名，例如 --out 统计.xlsx。", file=sys.stderr)
+        return EXIT_USAGE
+    if out is not None and (_inside(out, paths.content) or _inside(out, paths.output) or out.is_dir()):
+        print(f"命令用法错误：--out {out} 不能是文件夹，也不能放在 content/ 或 {paths.output}/ 里面。", file=sys.stderr)
+        return EXIT_USAGE
+    if args.end is not None and args.start is None:
+        print("命令用法错误：--to 要和 --from 一起用，例如 --from 2026-10-01 --to 2026-12-31。", file=sys.stderr)
+        return EXIT_USAGE
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    result = run(snapshot, Options(day=day, posters=False))
+    result = run(snapshot, Options(day=args.date, posters=False))
     report = result.report
-    if form == "text":
-        print(report_text(report))
+    try:
+        period = reporting.period_of(args.month, args.quarter, args.year, args.start, args.end, result.day)
+    except ValueError as refusal:
+        print(f"命令用法错误：{refusal}。", file=sys.stderr)
+        return EXIT_USAGE
+    if args.filing or period is not None:
+        data = reporting.statement(result, period, args.filing, form)
+    elif form == "text":
+        data = (report_text(report) + "\n").encode("utf-8")
     elif form == "html":
-        sys.stdout.write(dict(result.outputs)["internal/report.html"].decode("utf-8"))
+        data = dict(result.outputs)["internal/report.html"]
+    elif form == "xlsx":
+        data = reporting.supervision_xlsx(report)
     else:
-        sys.stdout.buffer.write(report_csv(report) if form == "csv" else report_json(report))
+        data = report_csv(report) if form == "csv" else report_json(report)
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    else:
+        temporary = out.with_name(f".{out.name}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, out)  # never a half-written file
+        print(f"已写入 {out}")
     return EXIT_OVERDUE if report.overdue else EXIT_OK
 
 

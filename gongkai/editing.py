@@ -17,13 +17,14 @@ from gongkai.model import Audience, Config, Item, Status
 from gongkai.visibility import exposure, item_change
 
 
-def new_item(config: Config, category: str, title: str, scope: str, day: date, existing: set[str]) -> tuple[str, str]:
-    """(path inside content/, text) of a new item: today, the category's default window and department.
+def new_item(config: Config, category: str, title: str, scope: str | None, day: date, existing: set[str]) -> tuple[str, str]:
+    """(path inside content/, text) of a new item: today, the category's default window, scope and department.
     Raises ValueError (with a message for the editor) for an unknown category or a taken name."""
     entry = next((e for e in config.catalog if category in (e.key, e.name)), None)
     if entry is None:
         keys = "、".join(e.key for e in config.catalog)
         raise ValueError(f"目录里没有“{category}”这个类别。可用：{keys}")
+    scope = scope or (entry.scope.value if entry.scope else "public")  # the catalogue's 范围 unless told otherwise
     front: dict[str, Any] = {"title": title, "category": entry.key, "scope": scope, "valid_from": day.isoformat()}
     if entry.default_days:
         front["valid_until"] = (day + timedelta(days=entry.default_days - 1)).isoformat()

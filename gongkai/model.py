@@ -38,6 +38,13 @@ class Kind(enum.Enum):
 
 EVERY_LABELS = {"month": "每月", "quarter": "每季度", "half-year": "每半年", "year": "每年"}
 
+# The carriers (公开载体) an entry may use: the public website, the wall boards, the lobby screen. The internal
+# site is not among them: it is the members' record and archive (归档) of everything they may see.
+CARRIERS = ("sites", "boards", "kiosk")
+CARRIER_LABELS = {"sites": "网站", "boards": "公开栏", "kiosk": "电子屏"}
+# 定期公开和随时公开中需要向全社会公开的内容，每次公开的时间一般控制在7至15天 (the county plan).
+PUBLIC_DAYS = (7, 15)
+
 
 @dataclass(frozen=True)
 class Channels:
@@ -78,10 +85,22 @@ class CatalogEntry:
     every: str | None = None
     default_days: int | None = None
     department: str | None = None
+    scope: Audience | None = None  # the default scope of its items (范围); None: each item says
+    carriers: tuple[str, ...] = CARRIERS  # where its items appear (方式), besides the internal site
+    public_days: tuple[int, int] | None = None  # the range of a public window; None: 7–15 days for 随时公开 only
 
     @property
     def cadence(self) -> str:
         return EVERY_LABELS.get(self.every or "", "随时")
+
+    @property
+    def window_rule(self) -> tuple[int, int] | None:
+        """The range of days a public item of this kind is shown for, when a rule applies."""
+        return self.public_days or (PUBLIC_DAYS if self.kind is Kind.ADHOC else None)
+
+    @property
+    def carrier_labels(self) -> str:
+        return "、".join(CARRIER_LABELS[c] for c in self.carriers) or "仅党内网站"
 
 
 PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
@@ -111,6 +130,7 @@ class Supervision:
     feedback_days: int = 15  # feedback unanswered longer than this is flagged
     request_days: int = 10  # a disclosure request pending longer than this is flagged
     due_soon_days: int = 7
+    start: date | None = None  # the catalogue's first day: what was never published is late from its first due date
 
 
 @dataclass(frozen=True)
@@ -238,6 +258,7 @@ class Item:
     feedback: tuple[FeedbackEntry, ...] = ()
     reopens: str = ""  # id of the item this one re-discloses after rectification (整改后再次公开)
     index_number: str = ""  # 索引号, from the archive register
+    scope_reason: str = ""  # why the item's scope differs from its catalogue entry's (internal pages only)
 
     @property
     def page_path(self) -> str:

@@ -28,7 +28,7 @@ from gongkai.rendering.site import Records, SitePages, render_site
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
-from gongkai.writing import MANIFEST, write_tree
+from gongkai.writing import MANIFEST, exclusive, unfinished, write_tree
 
 Outputs = list[tuple[str, bytes]]
 # Up to this many items the two sites are rendered at the same time, in two processes (both cores). Each
@@ -74,14 +74,21 @@ class Result:
 def build(paths: Paths, options: Options = Options(), memory: Memory | None = None, always: bool = False) -> Result | None:
     """The build: everything below is pure except reading here and writing the tree at the end. Returns None
     when inputs, date, options, fonts and code are those of the output already there (unless `always`).
-    `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output."""
+    `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output.
+    One build at a time writes an output: from the up-to-date check to the last file, another build waits."""
     snapshot, options, fonts = _prepare(paths, options)
     # No day means a broken config, which `run` reports.
     record = build_record(snapshot, options.day, options.posters, fonts) if options.day else None
-    if not always and record is not None and _already_built(paths.output, record):
-        return None
-    result = _run(paths, snapshot, options, fonts, memory)
-    written = write_tree(paths.output, [*result.outputs, (BUILD_RECORD, json.dumps(record, indent=2).encode())])
+    waiting = (lambda: options.progress(f"{paths.output}/ 正在被另一个构建写入，等它完成后继续…")) if options.progress else None
+    with exclusive(paths.output, waiting) as output:
+        if not always and record is not None and _already_built(paths.output, record):
+            return None
+        # An interrupted write left a tree that may mix two builds: nothing in it is reused, and the writer
+        # compares every file with the bytes on disk.
+        repair = unfinished(paths.output)
+        result = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair)
+        seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
+        written = write_tree(output, result.outputs, seal)
     return replace(result, written=tuple(written))
 
 
@@ -104,10 +111,15 @@ def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
     return snapshot, options, fonts
 
 
-def _run(paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None) -> Result:
-    """`run` with the previous output's memory: its posters and its parsed items and pages."""
-    cache = read_poster_cache(paths.output) if options.posters else {}
-    return run(snapshot, options, cache, fonts, memory or load_memory(paths.output))
+def _run(
+    paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None, trust_output: bool = True
+) -> Result:
+    """`run` with the previous output's memory, unless the output is not to be trusted: its posters and its
+    parsed items and pages."""
+    cache = read_poster_cache(paths.output) if options.posters and trust_output else {}
+    if memory is None:
+        memory = load_memory(paths.output, code_version()) if trust_output else Memory()
+    return run(snapshot, options, cache, fonts, memory)
 
 
 def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tuple[Item, ...], list[Problem]]:
@@ -184,7 +196,8 @@ def run(
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
     outputs += render_server(config, snapshot.templates, snapshot.templates_root)
     memory.pages = pages
-    outputs.append((CACHE, memory.dump()))
+    outputs.append((CACHE, memory.dump(code_version())))
+    warnings += memory.take_warnings()
     boards = {s.board.key: s.view for s in sources}
     warnings = (*warnings, *poster_warnings)
     return Result(
@@ -198,7 +211,10 @@ def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str) -> di
 
 
 def _already_built(output: Path, record: dict[str, object]) -> bool:
-    """Same inputs, date, options and code as the output there, and none of its files missing: nothing to do."""
+    """Same inputs, date, options and code as the output there, its last write finished, and none of its files
+    missing: nothing to do. (The writer removes the record before it changes anything and writes it last.)"""
+    if unfinished(output):
+        return False
     try:
         previous = json.loads((output / BUILD_RECORD).read_text("utf-8"))
         manifest = json.loads((output / MANIFEST).read_text("utf-8"))

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from gongkai.desk.app import Desk
 from gongkai.incremental import CACHE
-from gongkai.pipeline import Options, Paths, Result, build
+from gongkai.pipeline import BUILD_RECORD, Options, Paths, Result, build
 from gongkai.problems import Problems
 from gongkai.retouch import retouch
 from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
-from gongkai.writing import MANIFEST, OutputRefused, update_files
+from gongkai.writing import MANIFEST, OutputRefused, WriteFailed, update_files
 
 
 class Rebuilder:
@@ -60,7 +60,7 @@ class Rebuilder:
             self.session.failed(lines)
             self._last = None  # until a build succeeds, every save goes through the full build
             return False
-        except OutputRefused as refusal:
+        except (OutputRefused, WriteFailed) as refusal:
             self.session.failed([str(refusal)])
             print(refusal, file=sys.stderr)
             return False
@@ -82,14 +82,14 @@ class Rebuilder:
         pages = retouch(self._last, edits)
         if not pages:
             return
-        # The build's memory on disk no longer describes these pages (it goes first); the one kept here
-        # forgets them too.
+        # The build's memory and record on disk no longer describe these pages (they go); the memory kept
+        # here forgets them too.
         if self._last.memory is not None:
             for path, _ in pages:
                 self._last.memory.pages.pop(path, None)
         try:
-            written = update_files(self.paths.output, pages, remove=[CACHE])
-        except (OutputRefused, OSError):
+            written = update_files(self.paths.output, pages, remove=[CACHE, BUILD_RECORD])
+        except (OutputRefused, WriteFailed, OSError):
             return  # the output went away under us: the full build writes it whole, or says why not
         self._manifest = self._identity()
         print(f"已更新 {len(written)} 个页面（{(time.monotonic() - started) * 1000:.0f} 毫秒），正在更新其余部分…", flush=True)

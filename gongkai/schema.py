@@ -43,6 +43,10 @@ ITEM_SCHEMA = (
     Key("extra", "其他信息", "mapping", help="其他“键: 值”，按原样显示。", in_form=False),
     Key("feedback", "反馈", "feedback", help="收到的意见和答复（手工编辑）。", in_form=False),
     Key("reopens", "再次公开", "item", help="被再次公开的事项的文件路径（手工编辑）。", in_form=False),
+    Key(
+        "scope_reason", "范围说明", "text",
+        help="公开范围与公开目录规定的不同时必须说明原因；只在党内网站显示，缩小范围的列入备案清单。",
+    ),
 )  # fmt: skip
 
 SCHEMA_BY_KEY = {key.key: key for key in ITEM_SCHEMA}

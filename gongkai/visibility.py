@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from gongkai.model import Audience, Item, Status
+from gongkai.model import Audience, CatalogEntry, Item, Status
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,49 @@ class View:
     def everything(self) -> tuple[Shown, ...]:
         return self.current + self.archive
 
-    def only(self, categories: tuple[str, ...]) -> View:
-        """What is current, limited to `categories` (empty: all): a board's or the kiosk's share of the view."""
+    def only(self, categories: tuple[str, ...], carried: Collection[str] | None = None) -> View:
+        """What is current, limited to `categories` (empty: all) and to the categories whose entries use the
+        carrier (`carried`, see `carried_by`; None: no limit): a board's or the kiosk's share of the view."""
         keep = set(categories)
-        return View(self.audience, self.day, tuple(s for s in self.current if not keep or s.item.category in keep), ())
+        return View(
+            self.audience,
+            self.day,
+            tuple(
+                s
+                for s in self.current
+                if (not keep or s.item.category in keep) and (carried is None or s.item.category in carried)
+            ),
+            (),
+        )
+
+    def on_site(self, catalog: tuple[CatalogEntry, ...]) -> View:
+        """The share of a website: the public site carries only the entries that use `sites`; the internal
+        site is the members' record and archive, and shows all they may see."""
+        if self.audience is Audience.INTERNAL:
+            return self
+        carried = carried_by(catalog, "sites")
+        return View(
+            self.audience,
+            self.day,
+            tuple(s for s in self.current if s.item.category in carried),
+            tuple(s for s in self.archive if s.item.category in carried),
+            tuple(n for n in self.notices if n[0].category in carried),
+        )
+
+    def listed(self, catalog: tuple[CatalogEntry, ...]) -> tuple[CatalogEntry, ...]:
+        """The categories a site lists (home page, category pages). The public site leaves out those that can
+        never be public there: not carried on the site, or internal by the catalogue with no public exception
+        (an item made public with scope_reason) in view."""
+        if self.audience is Audience.INTERNAL:
+            return catalog
+        present = {s.item.category for s in self.everything}
+        carried = carried_by(catalog, "sites")
+        return tuple(e for e in catalog if e.key in carried and (e.scope is not Audience.INTERNAL or e.key in present))
+
+
+def carried_by(catalog: tuple[CatalogEntry, ...], carrier: str) -> frozenset[str]:
+    """The keys of the catalogue entries whose items `carrier` (sites, boards, kiosk) shows."""
+    return frozenset(e.key for e in catalog if carrier in e.carriers)
 
 
 def view(items: tuple[Item, ...], audience: Audience, day: date) -> View:

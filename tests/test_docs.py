@@ -334,6 +334,8 @@ def test_config_choices_match_the_parser():
     choices = {
         "catalog.KEY.kind": config_keys.KINDS,
         "catalog.KEY.every": config_keys.EVERY,
+        "catalog.KEY.scope": config_keys.AUDIENCES,
+        "catalog.KEY.carriers": dict.fromkeys(config_keys.CARRIERS),
         "boards.KEY.audience": config_keys.AUDIENCES,
         "boards.KEY.paper": config_keys.PAPERS,
         "boards.KEY.orientation": config_keys.ORIENTATIONS,

@@ -12,7 +12,7 @@ from gongkai.cli import main
 from gongkai.pipeline import Options, run
 from gongkai.reading import read_snapshot
 from gongkai.rendering.records import register_csv, register_rows
-from gongkai.supervision import DUE_SOON, NEVER, OK, OVERDUE, supervise
+from gongkai.supervision import DUE_SOON, MISSING, OK, OVERDUE, supervise
 from tests.scratch import CONFIG, item, make_site
 
 DAY = date(2026, 11, 20)
@@ -32,7 +32,8 @@ def test_cadence_statuses(tmp_path):
     assert statuses(report_for(tmp_path, files))["org"] == DUE_SOON
     assert statuses(report_for(tmp_path, files, day=date(2026, 11, 26)))["org"] == OVERDUE
     assert statuses(report_for(tmp_path, files, day=date(2026, 8, 1)))["org"] == OK
-    assert statuses(report_for(tmp_path, files))["dues"] == NEVER
+    # Never published: late from the end of the first quarter counted from the earliest item (05-25).
+    assert statuses(report_for(tmp_path, files))["dues"] == MISSING
     assert statuses(report_for(tmp_path, files))["notice"] == "adhoc"
 
 
@@ -92,7 +93,8 @@ def test_request_validation(tmp_path, capsys):
 def test_report_command_formats_and_exit_codes(tmp_path, capsys):
     args_for = lambda paths, form: ["report", "--content", str(paths.content), "--config", str(paths.config),  # noqa: E731
                                     "--templates", str(paths.templates), "--date", "2026-11-20", "--format", form]  # fmt: skip
-    calm = make_site(tmp_path / "calm", {"a.md": item("通知")})
+    every_entry = {"org.md": item("组织", category="org"), "dues.md": item("党费", category="dues")}
+    calm = make_site(tmp_path / "calm", {"a.md": item("通知"), **every_entry})
     assert main(args_for(calm, "text")) == 0
     assert "结论：没有逾期事项。" in capsys.readouterr().out
     late = make_site(tmp_path / "late", {"requests/r.yaml": "received: 2026-10-01\napplicant: 某支部\nsubject: 甲\n"})

@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gongkai.model import (
+    CARRIERS,
     EVERY_LABELS,
     Audience,
     Board,
@@ -26,10 +27,10 @@ from gongkai.problems import Problem, Problems
 
 TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server")
 SITE_KEYS = ("name", "title", "issuer", "timezone", "org_code", "index_pattern", "internal_url", "public_url", "feedback")
-SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days")
+SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days", "start")
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
-ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
+ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department", "scope", "carriers", "public_days")
 BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
 KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation")
 AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
@@ -62,8 +63,8 @@ def parse_config(data: bytes, path: str) -> Config:
     site = _site(fields)
     departments = _departments(fields)
     catalog = _catalog(fields, {d.name for d in departments})
-    boards = _boards(fields, {e.key for e in catalog})
-    kiosk = _kiosk(fields, {e.key for e in catalog})
+    boards = _boards(fields, {e.key for e in catalog}, _not_carried(catalog, "boards"))
+    kiosk = _kiosk(fields, {e.key for e in catalog}, _not_carried(catalog, "kiosk"))
     supervision = _supervision(fields)
     deploy, server = parse_deploy(fields), parse_server(fields)
     if problems or site is None:
@@ -76,11 +77,13 @@ def _supervision(fields: Fields) -> Supervision:
     if section is None:
         return Supervision()
     section.check_keys(SUPERVISION_KEYS, where="（supervision 部分）")
-    values = {key: section.integer(key, minimum=1, maximum=MAX_DAYS) for key in SUPERVISION_KEYS}
+    limits = [key for key in SUPERVISION_KEYS if key != "start"]
+    values: dict[str, object] = {key: section.integer(key, minimum=1, maximum=MAX_DAYS) for key in limits}
+    values["start"] = section.date("start")
     return Supervision(**{key: value for key, value in values.items() if value is not None})
 
 
-def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
+def _kiosk(fields: Fields, categories: set[str], refused: dict[str, str]) -> Kiosk:
     section = fields.sub("kiosk")
     if section is None:
         return Kiosk()
@@ -90,15 +93,23 @@ def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
         title=section.text("title") or Kiosk.title,
         audience=Audience(section.choice("audience", AUDIENCES) or "public"),
         seconds_per_item=seconds or Kiosk.seconds_per_item,
-        categories=_categories(section, categories, "电子屏"),
+        categories=_categories(section, categories, "电子屏", refused, "kiosk"),
         orientation=section.choice("orientation", {"auto": "auto", **ORIENTATIONS}) or "auto",
     )
 
 
-def _categories(section: Fields, categories: set[str], what: str) -> tuple[str, ...]:
+def _categories(
+    section: Fields, categories: set[str], what: str, refused: dict[str, str] | None = None, carrier: str = ""
+) -> tuple[str, ...]:
+    """`refused`: keys (with names) of entries whose carriers leave out this board's or the kiosk's kind."""
     chosen = []
     for category, line in section.text_list("categories"):
-        if category in categories:
+        if refused and category in refused:
+            message = (
+                f"{what}的 categories 里有“{category}”，但目录“{refused[category]}”的 carriers 不含 {carrier}，{what}不会显示它。"
+            )
+            section.error(line, f"{message}请在该目录的 carriers 中加上 {carrier}，或从这里删去。")
+        elif category in categories:
             chosen.append(category)
         else:
             guess = next(iter(difflib.get_close_matches(category, sorted(categories), n=1)), None)
@@ -107,7 +118,11 @@ def _categories(section: Fields, categories: set[str], what: str) -> tuple[str, 
     return tuple(chosen)
 
 
-def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
+def _not_carried(catalog: tuple[CatalogEntry, ...], carrier: str) -> dict[str, str]:
+    return {e.key: e.name for e in catalog if carrier not in e.carriers}
+
+
+def _boards(fields: Fields, categories: set[str], refused: dict[str, str]) -> tuple[Board, ...]:
     section = fields.sub("boards")
     if section is None:
         return ()
@@ -128,7 +143,7 @@ def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
                 audience=Audience(board.choice("audience", AUDIENCES) or "public"),
                 paper=board.choice("paper", PAPERS) or "A3",
                 orientation=board.choice("orientation", ORIENTATIONS) or "portrait",
-                categories=_categories(board, categories, f"公开栏“{key}”"),
+                categories=_categories(board, categories, f"公开栏“{key}”", refused, "boards"),
             )
         )
     return tuple(boards)
@@ -218,8 +233,46 @@ def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
                 every=every,
                 default_days=entry.integer("default_days", minimum=1, maximum=MAX_DAYS),
                 department=department or None,
+                scope=Audience(scope) if (scope := entry.choice("scope", AUDIENCES)) else None,
+                carriers=_carriers(entry, key),
+                public_days=_public_days(entry, key),
             )
         )
     if not entries and not catalog.problems:
         catalog.error(catalog.line, "catalog 里至少要有一个目录项。")
     return tuple(entries)
+
+
+def _carriers(entry: Fields, key: str) -> tuple[str, ...]:
+    """方式: which carriers the entry's items use, in the order of CARRIERS; not written: all of them."""
+    if "carriers" not in entry.nodes:
+        return CARRIERS
+    chosen = set()
+    for carrier, line in entry.text_list("carriers"):
+        if carrier in CARRIERS:
+            chosen.add(carrier)
+        else:
+            guess = next(iter(difflib.get_close_matches(carrier, CARRIERS, n=1)), None)
+            hint = f"您是不是想写“{guess}”？" if guess else f"只能写：{'、'.join(CARRIERS)}。"
+            entry.error(line, f"目录“{key}”的 carriers 里有未知的公开载体“{carrier}”。{hint}")
+    return tuple(c for c in CARRIERS if c in chosen)
+
+
+def _public_days(entry: Fields, key: str) -> tuple[int, int] | None:
+    """The range of days a public item of the entry is shown for, as [shortest, longest]."""
+    if "public_days" not in entry:
+        return None
+    value = entry.value("public_days")
+    valid = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_DAYS for v in value)
+        and value[0] <= value[1]
+    )
+    if not valid:
+        message = (
+            f"目录“{key}”的 public_days 应写成 [最短天数, 最长天数]，例如 [7, 15]（1 到 {MAX_DAYS} 之间，前一个不大于后一个）。"
+        )
+        entry.error(entry.line_of("public_days"), message)
+        return None
+    return (value[0], value[1])

@@ -10,7 +10,7 @@ from typing import Any
 from gongkai.model import Config, Item
 from gongkai.rendering.site import item_record
 from gongkai.rendering.templates import environment, fingerprint, render
-from gongkai.visibility import Shown, View, next_change
+from gongkai.visibility import Shown, View, carried_by, next_change
 
 POLL_SECONDS = 30
 
@@ -20,7 +20,7 @@ def render_kiosk(
 ) -> list[tuple[str, bytes]]:
     """kiosk/index.html with the slides inline (file:// cannot fetch), slides.json and version.json for polling
     over http, the script and stylesheet, and the images the slides show. Paths relative to the output folder."""
-    seen = seen.only(config.kiosk.categories)
+    seen = seen.only(config.kiosk.categories, carried_by(config.catalog, "kiosk"))
     script = templates["kiosk/kiosk.js"].encode("utf-8")
     style = templates["kiosk/kiosk.css"].encode("utf-8")
     assets = fingerprint(script + b"\0" + style)

@@ -57,14 +57,17 @@ class SitePages:
     to redraw an edited item's page without rebuilding the site."""
 
     def __init__(self, view: View, config: Config, templates: Mapping[str, str], root: str) -> None:
+        # A site shows its carrier's share of the view: the public site only the entries carried on `sites`.
+        view = view.on_site(config.catalog)
         self.view, self.config = view, config
+        self.listed = view.listed(config.catalog)
         self.env = environment(templates, root)
         self.css = templates["style.css"].encode("utf-8")
         self.stylesheet = f"assets/style.{fingerprint(self.css)}.css"
         internal = view.audience is Audience.INTERNAL
         self.favicon = favicon(config.site.title, view.audience)
         self.favicon_path = f"assets/icon.{fingerprint(self.favicon)}.svg"
-        self.groups = menu_groups(view, config)
+        self.groups = menu_groups(view, config, self.listed)
         self.common = {
             "site": config.site,
             "config": config,
@@ -74,6 +77,7 @@ class SitePages:
             "stylesheet": self.stylesheet,
             "categories": {e.key: e for e in config.catalog},
             "every_labels": EVERY_LABELS,
+            "listed": self.listed,
             "site_name": SITE_NAMES[view.audience],
             "favicon": self.favicon_path,
             "groups": self.groups,
@@ -143,7 +147,7 @@ def render_site(
     # A page for any other address, wired into nginx (error_page): it may be served at any depth, so it links
     # from the site's root as nginx serves it (base), not from where it lies.
     outputs.append(page("404.html", "404.html", base=f"/{view.audience.value}/"))
-    for entry in config.catalog:
+    for entry in site.listed:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
     for group in site.groups:
         shown = tuple((entry, view.in_category(entry.key)) for entry in group.entries)
@@ -180,16 +184,16 @@ def sections(view: View, config: Config) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-def menu_groups(view: View, config: Config) -> tuple[Group, ...]:
-    """The public menu: catalogue groups in config order, each with the entries the public has or had items in
-    (an entry for members only never shows up there). The internal site has its own menu of records."""
+def menu_groups(view: View, config: Config, listed: tuple[CatalogEntry, ...]) -> tuple[Group, ...]:
+    """The public menu: catalogue groups in config order, each with the entries the site lists (never one that
+    can never be public) that the public has or had items in. The internal site has its own menu of records."""
     if view.audience is Audience.INTERNAL:
         return ()
     present = {s.item.category for s in view.current} | {item.category for item, _ in view.notices}
     groups = []
     for name in config.groups:
         members = [e for e in config.catalog if e.group == name]
-        if entries := tuple(e for e in members if e.key in present):
+        if entries := tuple(e for e in members if e.key in present and e in listed):
             groups.append(Group(name, members[0].key, entries))
     return tuple(groups)
 
