@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from gongkai.incremental import Memory, digest
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
@@ -65,8 +66,8 @@ class SitePages:
         self.css = templates["style.css"].encode("utf-8")
         self.stylesheet = f"assets/style.{fingerprint(self.css)}.css"
         internal = view.audience is Audience.INTERNAL
-        self.favicon = favicon(config.site.title, view.audience)
-        self.favicon_path = f"assets/icon.{fingerprint(self.favicon)}.svg"
+        # Inline: no request, no extra file to deploy; the same few hundred bytes on every page.
+        self.favicon = "data:image/svg+xml," + quote(favicon(config.site.title, view.audience), safe="=:/,'")
         self.groups = menu_groups(view, config, self.listed)
         self.common = {
             "site": config.site,
@@ -79,7 +80,7 @@ class SitePages:
             "every_labels": EVERY_LABELS,
             "listed": self.listed,
             "site_name": SITE_NAMES[view.audience],
-            "favicon": self.favicon_path,
+            "favicon": self.favicon,
             "groups": self.groups,
             "base": "",
         }
@@ -139,7 +140,7 @@ def render_site(
     supervision report and the archive register. `memory`: the last build's pages, reused where their key is
     unchanged; `pages` receives this build's key for every item page."""
     view, config, page = site.view, site.config, site.page
-    outputs = [(site.stylesheet, site.css), (site.favicon_path, site.favicon)]
+    outputs = [(site.stylesheet, site.css)]
     withdrawn = sum(1 for s in view.current if not s.full)
     outputs.append(
         page("index.html", "home.html", sections=sections(view, config), count=len(view.current) - withdrawn, withdrawn=withdrawn)
@@ -213,7 +214,7 @@ def readable_body(html: str) -> str:
     return _TEXT.sub(lambda m: ">" + _UNBREAKABLE.sub(r'<span class="nobreak">\g<0></span>', m.group(1)) + "<", html)
 
 
-def favicon(title: str, audience: Audience) -> bytes:
+def favicon(title: str, audience: Audience) -> str:
     """The tab's icon: the first character of the site's title in white on the site's red (the internal site's
     darker), drawn with the reader's own fonts (no font is fetched or embedded)."""
     first = (title.strip() or "公")[0]
@@ -224,8 +225,8 @@ def favicon(title: str, audience: Audience) -> bytes:
         f'<rect width="64" height="64" rx="12" fill="{fill}"/>'
         '<text x="32" y="47" font-size="44" font-weight="700" text-anchor="middle" fill="#fff" '
         f'font-family="Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif">{glyph}</text>'
-        "</svg>\n"
-    ).encode()
+        "</svg>"
+    )
 
 
 def _json_index(view: View, config: Config) -> bytes:

@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given, settings
@@ -296,9 +297,8 @@ def test_each_site_and_page_has_its_own_tab_title_and_the_menu_marks_the_page(ou
     # The public menu: groups the public has items in, never one of members-only entries.
     nav = public[public.index("<nav") : public.index("</nav>")]
     assert "组织建设" in nav and "决策及执行" in nav and "党风廉政建设" not in nav  # integrity, discipline: internal
-    icon = re.search(r'<link rel="icon" href="(assets/icon\.[0-9a-f]+\.svg)"', public).group(1)
-    svg = (output / "public" / icon).read_text("utf-8")
-    assert ">青</text>" in svg and "url(" not in svg and "@import" not in svg
+    icon = unquote(re.search(r'<link rel="icon" href="data:image/svg\+xml,([^"]+)"', public).group(1))
+    assert ">青</text>" in icon and "url(" not in icon and "@import" not in icon
 
 
 def test_home_counts_withdrawn_items_apart(output):
