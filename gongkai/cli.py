@@ -16,6 +16,7 @@ from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.fields import EARLIEST, LATEST
 from gongkai.parsing.items import SCOPES
+from gongkai.parsing.procedure import awaiting_review
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
 from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
@@ -42,6 +43,8 @@ COMMANDS = {
     "list": "列出某一天各输出显示的事项（类似 hugo list）",
     "next-change": "下一次输出会变化的日期（有事项开始、到期、转为对外公开或被替换），以及是哪些事项",
     "desk-user": "为编辑台生成一行“姓名:密码散列”（在别的地址上提供编辑台时需要，写入 --users 文件）",
+    "review": "记录审核：在事项文件里写上审核人、审核日期和内容校验码（审核后内容一改，审核即作废）",
+    "retire": "从网站上移除一个已公开的事项并删除文件；归档登记保留它的索引号、标题、公开期限和移除原因",
 }
 
 
@@ -126,6 +129,14 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
         if name == "report":
             _report_options(command)
+        if name in ("review", "retire"):
+            command.add_argument("file", type=Path, metavar="PATH", help="事项文件，如 content/adhoc/通知.md")
+        if name == "review":
+            command.add_argument(
+                "--by", required=True, metavar="NAME", help="审核人（site_config.yaml 中 review.reviewers 里的姓名）"
+            )
+        if name == "retire":
+            command.add_argument("--reason", required=True, help="移除的原因（保留在归档登记中）")
         if name == "deploy":
             command.add_argument("target", metavar="TARGET", help="发布目标（site_config.yaml 中 deploy 下的名字）")
             command.add_argument(
@@ -173,6 +184,12 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
             return _desk_user(args.name)
         if args.command in ("new", "list", "next-change"):
             return _editing(paths, args)
+        if args.command in ("review", "retire"):
+            from gongkai.recording import retire_command, review_command
+
+            if args.command == "review":
+                return review_command(paths, args.file, args.by, args.date)
+            return retire_command(paths, args.file, args.reason, args.date)
         options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
         result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
@@ -408,6 +425,10 @@ def summary(result: Result, command: str, output: Path) -> str:
         lines.append(f"    {entry.name.ljust(width, '　')}  {inside[entry.key]:>3} / {outside[entry.key]:<3}")
     if result.report and result.report.overdue:
         lines += ["", "  督查：有逾期事项，运行 python build.py report 查看。"]
+    if waiting := awaiting_review(result.items):
+        lines.append("")
+        lines.append(f"  待审核 {len(waiting)} 项（审核前哪里都不显示）：")
+        lines.extend(f"    {w}" for w in waiting)
     if result.warnings:
         lines.append("")
         lines.append(f"  警告 {len(result.warnings)} 条（不影响生成，建议核对）：")

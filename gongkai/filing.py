@@ -56,12 +56,26 @@ def filing(
                 )
             )
     for item in items:
-        if item.status is Status.DRAFT or item.valid_from > cutoff or (item.valid_until and item.valid_until < first):
+        if (
+            item.status is Status.DRAFT
+            or item.review.holds
+            or item.valid_from > cutoff
+            or (item.valid_until and item.valid_until < first)
+        ):
             continue
         reference = item.index_number or "待登记"
         if item.status is Status.WITHDRAWN:
             filed.append(
-                Filed(WITHDRAWN, item.valid_from, reference, item.title, "已撤销", item.withdrawn_reason, item.source, item.line)
+                Filed(
+                    WITHDRAWN,
+                    item.withdrawn_on or item.valid_from,
+                    reference,
+                    item.title,
+                    "已撤销",
+                    item.withdrawn_reason,
+                    item.source,
+                    item.line,
+                )
             )
         entry = config.entry(item.category)
         if entry.scope is Audience.PUBLIC and item.scope is Audience.INTERNAL:

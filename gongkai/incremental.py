@@ -18,7 +18,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from gongkai.model import Attachment, Audience, FeedbackEntry, Item, Status
+from gongkai.model import Attachment, Audience, FeedbackEntry, Item, ReviewState, Status
 from gongkai.problems import Problem
 
 CACHE = ".cache/build.json"
@@ -117,7 +117,7 @@ class _Unrememberable(Exception):
 
 _PLAIN = (str, int, float, bool, type(None))
 _CLASSES: dict[str, type] = {cls.__name__: cls for cls in (ParsedItem, Item, Attachment, FeedbackEntry, Problem)}
-_ENUMS: dict[str, type[Enum]] = {cls.__name__: cls for cls in (Audience, Status)}
+_ENUMS: dict[str, type[Enum]] = {cls.__name__: cls for cls in (Audience, Status, ReviewState)}
 _FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
 
 

@@ -26,6 +26,20 @@ class Status(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+class ReviewState(enum.Enum):
+    """Where an item stands with 审核把关, settled by the parser from the item and the config."""
+
+    NOT_REQUIRED = "not_required"  # the config does not ask for review, and no valid review is recorded
+    PENDING = "pending"  # 待审核: review required, none recorded
+    CHANGED = "changed"  # reviewed, then its title, text, scope or window changed: the review is void
+    PASSED = "passed"  # reviewed, and what was reviewed is what is shown
+
+    @property
+    def holds(self) -> bool:
+        """Whether the item must wait: shown nowhere until it is reviewed."""
+        return self in (ReviewState.PENDING, ReviewState.CHANGED)
+
+
 class Kind(enum.Enum):
     FIXED = "fixed"  # 固定公开
     PERIODIC = "periodic"  # 定期公开
@@ -170,6 +184,14 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Review:
+    """审核把关: whether every item needs a reviewer's approval before it is shown, and who may give it."""
+
+    required: bool = False
+    reviewers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     site: Site
     departments: tuple[Department, ...]
@@ -180,6 +202,7 @@ class Config:
     supervision: Supervision = field(default_factory=Supervision)
     deploy: tuple[DeployTarget, ...] = ()
     server: Server = field(default_factory=Server)
+    review: Review = field(default_factory=Review)
 
     def entry(self, key: str) -> CatalogEntry:
         return next(e for e in self.catalog if e.key == key)
@@ -259,6 +282,17 @@ class Item:
     reopens: str = ""  # id of the item this one re-discloses after rectification (整改后再次公开)
     index_number: str = ""  # 索引号, from the archive register
     scope_reason: str = ""  # why the item's scope differs from its catalogue entry's (internal pages only)
+    # 审核: who approved it and when, and what the parser settled from that and the config.
+    reviewed_by: str = ""
+    reviewed_on: date | None = None
+    review: ReviewState = ReviewState.NOT_REQUIRED
+    review_hash: str = ""  # what a review of the item as it is now records (title, text, attachments, scope, window)
+    # 撤销 and 更正: when a withdrawal was made, and the item that corrects this one (its id).
+    withdrawn_on: date | None = None
+    replaced_by: str = ""
+    # 阶段性工作逐段公开: items sharing a series are the stages of one matter.
+    series: str = ""
+    stage: str = ""
 
     @property
     def page_path(self) -> str:

@@ -110,19 +110,20 @@ class Tally:
 
 
 def tally(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], config: Config, period: Period, day: date) -> Tally:
-    """Items count in the period they began (valid_from), each once, by its scope; a withdrawal counts where its
-    notice was on display; feedback and requests where they were received, with their state at the cutoff."""
+    """Items count in the period they began (valid_from), each once, by its scope; a withdrawal counts in the
+    period it was made (withdrawn_on); feedback and requests where they were received, with their state at the cutoff."""
     cutoff = min(period.end, day)
     counted = tuple(
         sorted(
-            (i for i in items if i.status is not Status.DRAFT and period.start <= i.valid_from <= cutoff),
+            (i for i in items if i.status is not Status.DRAFT and not i.review.holds and period.start <= i.valid_from <= cutoff),
             key=lambda i: (i.valid_from, i.id),
         )
     )
     withdrawals = tuple(
         i
         for i in sorted(items, key=lambda i: (i.valid_from, i.id))
-        if i.status is Status.WITHDRAWN and i.valid_from <= cutoff and (i.valid_until is None or i.valid_until >= period.start)
+        # A withdrawal counts in the period it was made (withdrawn_on, required with every withdrawal).
+        if i.status is Status.WITHDRAWN and i.withdrawn_on is not None and period.start <= i.withdrawn_on <= cutoff
     )
     return Tally(
         period=period,

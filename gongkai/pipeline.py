@@ -19,10 +19,10 @@ from gongkai.parsing.items import parse_items
 from gongkai.parsing.requests import parse_requests
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
-from gongkai.register import number_items, parse_register
+from gongkai.register import number_items, parse_register, vanished
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
-from gongkai.rendering.records import register_rows
+from gongkai.rendering.records import records_text, register_rows
 from gongkai.rendering.server import render_server
 from gongkai.rendering.site import Records, SitePages, render_site
 from gongkai.supervision import Report, supervise
@@ -143,35 +143,42 @@ def run(
     requests, request_errors = parse_requests(snapshot)
     entries = parse_register(snapshot.register, snapshot.register_path)
     items, unregistered = number_items(items, entries, snapshot.register_path)
-    if errors := request_errors + (unregistered if options.strict_register else []):
+    day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
+    # Nothing published vanishes: a shown item's file deleted without `retire` fails check and build alike.
+    gone = vanished(entries, items, day, snapshot.register_path, snapshot.content_root)
+    if errors := request_errors + gone + (unregistered if options.strict_register else []):
         raise Problems(errors)
     warnings += _summarised(unregistered, snapshot.register_path)
     warnings += unused_word_files(snapshot, items)
-    day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     views = {audience: view(items, audience, day) for audience in Audience}
     report = supervise(items, requests, config, day)
     records = Records(report, register_rows(items, entries))
     sites = {audience: SitePages(seen, config, snapshot.templates, snapshot.templates_root) for audience, seen in views.items()}
-    markers = leaks.forbidden(items, Audience.PUBLIC, day)
-    allowed = lambda: public_text(snapshot, views[Audience.PUBLIC])  # noqa: E731 - built only if a title recurs
+    # What each audience must not see. The public's is found before the fork, so that both processes have it.
+    markers = {Audience.PUBLIC: leaks.forbidden(items, Audience.PUBLIC, day)}
+    record_texts = records_text(report, records.rows)
+
+    def _scan(files: Outputs, audience: Audience) -> None:
+        """Every output is scanned against its own audience: the members' too (drafts, items not yet begun)."""
+        if audience not in markers:
+            markers[audience] = leaks.forbidden(items, audience, day)
+        extra = record_texts if audience is Audience.INTERNAL else ()
+        allowed = lambda: public_text(snapshot, views[audience], *extra)  # noqa: E731 - built only if a text recurs
+        if problems := leaks.scan(files, markers[audience], leaks.OUTPUTS[audience], allowed):
+            raise Problems(problems)
 
     def render_audience(audience: Audience) -> tuple[Outputs, dict[str, str]]:
-        """One audience's site, and the kiosk if it shows that audience's view; scanned if public."""
+        """One audience's site, and the kiosk if it shows that audience's view; scanned against that audience."""
         pages: dict[str, str] = {}
         internal_records = records if audience is Audience.INTERNAL else None
         files = render_site(sites[audience], snapshot.content, internal_records, memory, pages)
         outputs = [(f"{audience.value}/{path}", data) for path, data in files]
         if config.kiosk.audience is audience:
             outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
-        if audience is Audience.PUBLIC:
-            # A page reused from the last build was scanned then, and its key covers everything it shows.
-            reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
-            _scan([(path, data) for path, data in outputs if path not in reused])
+        # A page reused from the last build was scanned then, and its key covers everything it shows.
+        reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
+        _scan([(path, data) for path, data in outputs if path not in reused], audience)
         return outputs, pages
-
-    def _scan(files: Outputs) -> None:
-        if problems := leaks.scan(files, markers, "公开输出", allowed):
-            raise Problems(problems)
 
     # Two processes, both cores. Each holds what it renders: past a few thousand items, one does both.
     (outputs, pages), (public, public_pages) = both(
@@ -187,7 +194,9 @@ def run(
         else []
     )
     # Scan before any PDF is made: the posters' HTML holds all their text.
-    _scan([(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC])
+    for audience in Audience:
+        if boards := [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is audience]:
+            _scan(boards, audience)
     posters, errors, poster_warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
     if errors:
         raise Problems(errors)
@@ -200,8 +209,11 @@ def run(
     warnings += memory.take_warnings()
     boards = {s.board.key: s.view for s in sources}
     warnings = (*warnings, *poster_warnings)
+    # serve's quick redraw (retouch.py) scans its pages against these. Not the passages: indexing them costs
+    # 16 ms per 1,000 items at each save, and the text it redraws is new (the full build that follows scans it).
+    public_markers = tuple(m for m in markers[Audience.PUBLIC] if m.how != leaks.PASSAGE)
     return Result(
-        config, day, items, views, sorted(outputs), warnings, boards, report, (), snapshot, memory, sites, tuple(markers)
+        config, day, items, views, sorted(outputs), warnings, boards, report, (), snapshot, memory, sites, public_markers
     )
 
 
@@ -238,11 +250,15 @@ def _summarised(unregistered: list[Problem], register_path: str) -> list[Problem
     return [Problem(first.path, first.line, message)]
 
 
-def public_text(snapshot: Snapshot, public: View) -> str:
-    """Everything the public may legitimately read, to tell a coincidence from a leak."""
-    parts = [snapshot.config.decode("utf-8", "replace"), *snapshot.templates.values()]
-    for shown in public.current:
-        parts += [shown.item.title, shown.item.withdrawn_reason]
+def public_text(snapshot: Snapshot, seen: View, *extra: str) -> str:
+    """Everything the audience of `seen` may legitimately read (the public's, or the members' with `extra`, the
+    record pages' own texts), to tell a coincidence from a leak."""
+    parts = [snapshot.config.decode("utf-8", "replace"), *snapshot.templates.values(), *extra]
+    for shown in seen.everything:
+        item = shown.item
+        parts += [item.title, item.withdrawn_reason, item.doc_number, item.issuer, item.department, item.index_number]
         if shown.full:
-            parts += [shown.item.summary, shown.item.body_html, *(a.name for a in shown.item.attachments)]
-    return "\n".join(parts)
+            parts += [item.summary, item.body_html, *(a.name for a in item.attachments)]
+        if seen.audience is Audience.INTERNAL:
+            parts += [text for f in item.feedback for text in (f.summary, f.response)]
+    return "\0".join(parts)  # no text holds it: the scan cuts this into the texts it is made of

@@ -47,6 +47,15 @@ ITEM_SCHEMA = (
         "scope_reason", "范围说明", "text",
         help="公开范围与公开目录规定的不同时必须说明原因；只在党内网站显示，缩小范围的列入备案清单。",
     ),
+    # 审核, 撤销 and 更正, 阶段 (gongkai/parsing/procedure.py settles them). A review is recorded by
+    # `python build.py review`, which also writes the hash of what was reviewed: never typed by hand.
+    Key("reviewed_by", "审核人", "text", help="审核人的姓名（用 review 命令记录）。", in_form=False),
+    Key("reviewed_on", "审核日期", "date", help="审核的日期，不能晚于开始公开的日期。", in_form=False),
+    Key("reviewed_hash", "审核校验码", "text", help="审核时的内容校验码，由 review 命令写入。", in_form=False),
+    Key("withdrawn_on", "撤销日期", "date", help="撤销的日期；撤销时必须填写。", in_form=False),
+    Key("replaced_by", "更正后的事项", "item", help="撤销后由哪个事项更正：那个事项的文件路径。", in_form=False),
+    Key("series", "事项系列", "text", help="同一件事分阶段公开时，各阶段写同一个系列名。"),
+    Key("stage", "阶段名称", "text", help="本事项是这个系列的哪个阶段，例如 确定入党积极分子。"),
 )  # fmt: skip
 
 SCHEMA_BY_KEY = {key.key: key for key in ITEM_SCHEMA}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from gongkai.cadence import MONTHS, add_months, next_due, period_end
-from gongkai.model import Audience, CatalogEntry, Config, DisclosureRequest, Item, Kind, Status
+from gongkai.model import Audience, CatalogEntry, Config, DisclosureRequest, Item, Kind
 from gongkai.problems import Problem
 from gongkai.visibility import exposure
 
@@ -62,19 +62,22 @@ class Report:
 
 
 def supervise(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], config: Config, day: date) -> Report:
-    published = tuple(i for i in items if i.status is not Status.DRAFT)
+    """What is due, late or missing on `day`, from what members may see that day."""
+    # Members read the report (the internal site's 督查情况): it counts, charts and names only what they may see
+    # on `day` — no draft, no item whose window has not begun (its findings come when it does).
+    seen = tuple(i for i in items if exposure(i, Audience.INTERNAL, day) is not None)
     return Report(
         day=day,
-        catalog=tuple(_catalog_status(entry, published, config, day) for entry in config.catalog),
-        departments=_departments(published, config, day),
-        findings=tuple(_findings(published, requests, config, day)),
+        catalog=tuple(_catalog_status(entry, seen, config, day) for entry in config.catalog),
+        departments=_departments(seen, config, day),
+        findings=tuple(_findings(seen, requests, config, day)),
         requests=tuple(sorted(requests, key=lambda r: (r.received, r.id), reverse=True)),
-        items=published,
+        items=seen,
     )
 
 
 def _catalog_status(entry: CatalogEntry, items: tuple[Item, ...], config: Config, day: date) -> CatalogStatus:
-    mine = sorted((i for i in items if i.category == entry.key and i.valid_from <= day), key=lambda i: (i.valid_from, i.id))
+    mine = sorted((i for i in items if i.category == entry.key), key=lambda i: (i.valid_from, i.id))
     current = tuple(i for i in mine if (e := exposure(i, Audience.INTERNAL, day)) and not e.archived)
     last = mine[-1] if mine else None
     if entry.kind is Kind.ADHOC or not entry.every:
@@ -116,11 +119,10 @@ def _findings(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], 
     for item in items:
         entry = config.entry(item.category)
         seen = exposure(item, Audience.INTERNAL, day)
-        live_or_coming = item.valid_from > day or (seen is not None and not seen.archived)
-        if item.scope is Audience.PUBLIC and (rule := entry.window_rule) and live_or_coming:
+        live = seen is not None and not seen.archived
+        if item.scope is Audience.PUBLIC and (rule := entry.window_rule) and live:
             findings.extend(_window_finding(item, entry, rule))
-        open_ended = item.valid_until is None and seen is not None and not seen.archived
-        if open_ended and entry.every and add_months(item.valid_from, MONTHS[entry.every]) < day:
+        if live and item.valid_until is None and entry.every and add_months(item.valid_from, MONTHS[entry.every]) < day:
             findings.append(
                 Problem(
                     item.source,

@@ -17,7 +17,8 @@ class Exposure:
 
 def exposure(item: Item, audience: Audience, day: date) -> Exposure | None:
     """How `audience` may see `item` on `day`, or None when it must not see it at all."""
-    if item.status is Status.DRAFT or day < item.valid_from:
+    # 审核把关: an item waiting for review (or changed since) is a draft to every audience.
+    if item.status is Status.DRAFT or item.review.holds or day < item.valid_from:
         return None
     # 先党内、后党外: a public item reaches the public only from public_from; members see it from valid_from.
     public_start = item.public_from or item.valid_from

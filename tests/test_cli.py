@@ -92,7 +92,7 @@ def test_two_items_one_page(built, capsys):
 def test_all_errors_of_a_run_at_once(built, capsys):
     (built.content / "a.md").write_text(item(category="nope"), "utf-8")
     (built.content / "sub/b.md").parent.mkdir()
-    (built.content / "sub/b.md").write_text(item(valid_from="2026-02-30", status="withdrawn"), "utf-8")
+    (built.content / "sub/b.md").write_text(item(valid_from="2026-02-30", status="withdrawn", withdrawn_on="2026-03-01"), "utf-8")
     assert run(built) == 1
     err = capsys.readouterr().err
     assert f"{built.content}/a.md:3: " in err

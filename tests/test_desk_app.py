@@ -55,7 +55,7 @@ def test_the_schema_is_the_parsers_keys_and_values():
     ("keys", "expected"),
     [
         ({"status": "draft"}, "草稿"),
-        ({"status": "withdrawn", "withdrawn_reason": "错"}, "已撤销"),
+        ({"status": "withdrawn", "withdrawn_reason": "错", "withdrawn_on": "2026-11-16"}, "已撤销"),
         ({"valid_from": "2026-11-21"}, "待公开"),
         ({"valid_until": "2026-11-19"}, "已到期"),
         ({"valid_until": "2026-11-20"}, "公开中"),

@@ -147,7 +147,7 @@ def test_withdraw_asks_for_the_reason_and_records_it_with_the_date(desk, page):
     page.click("#withdraw-confirm")
     page.wait_for_url("**withdrawn=1")
     text = (desk.paths.content / "notice/a.md").read_text("utf-8")
-    assert "status: withdrawn\nwithdrawn_reason: 会议时间调整（2026年11月20日撤销）\n---\n原来的正文。" in text
+    assert "status: withdrawn\nwithdrawn_reason: 会议时间调整\nwithdrawn_on: 2026-11-20\n---\n原来的正文。" in text
     desk.wait_for_output("internal/items/notice/a.html", "会议时间调整")
 
 

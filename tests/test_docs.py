@@ -306,6 +306,7 @@ def _expected_config_keys() -> set[str]:
     expected |= {f"supervision.{key}" for key in config_keys.SUPERVISION_KEYS}
     expected |= {f"deploy.NAME.{key}" for key in publishing.DEPLOY_KEYS}
     expected |= {f"server.{key}" for key in publishing.SERVER_KEYS}
+    expected |= {f"review.{key}" for key in config_keys.REVIEW_KEYS}
     return expected
 
 

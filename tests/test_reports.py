@@ -239,7 +239,12 @@ def test_tally_counts_by_category_department_and_scope(tmp_path):
         "d.md": item("草稿", status="draft", valid_from="2026-11-04"),
         "e.md": item("还没开始", valid_from="2026-11-25"),
         "w.md": item(
-            "撤销的", status="withdrawn", withdrawn_reason="材料有误", valid_from="2026-10-28", valid_until="2026-11-05"
+            "撤销的",
+            status="withdrawn",
+            withdrawn_reason="材料有误",
+            valid_from="2026-10-28",
+            valid_until="2026-11-05",
+            withdrawn_on="2026-11-02",
         ),
         "f.md": item(
             "有意见",
@@ -275,7 +280,7 @@ def test_tally_counts_by_category_department_and_scope(tmp_path):
 def test_filing_lists_what_was_not_disclosed_and_why(tmp_path):
     files = {
         "narrow.md": item("暂不公开", category="dues", scope="internal", scope_reason="涉及个人信息"),
-        "withdrawn.md": item("撤销的", status="withdrawn", withdrawn_reason="材料有误"),
+        "withdrawn.md": item("撤销的", status="withdrawn", withdrawn_reason="材料有误", withdrawn_on="2026-11-16"),
         "draft.md": item("草稿", status="draft", category="dues", scope="internal", scope_reason="未定"),
         "open.md": item("照常公开", category="dues"),
         "requests/r1.yaml": "received: 2026-11-02\napplicant: 某支部\nsubject: 同意的\ndecision: granted\ndecided_on: 2026-11-05\n",
@@ -298,7 +303,7 @@ def test_filing_lists_what_was_not_disclosed_and_why(tmp_path):
 
 SITE = {
     "a.md": item("公开一", department="办公室", valid_from="2026-11-02"),
-    "w.md": item("撤销的", status="withdrawn", withdrawn_reason="材料有误"),
+    "w.md": item("撤销的", status="withdrawn", withdrawn_reason="材料有误", withdrawn_on="2026-11-16"),
     "requests/r.yaml": "received: 2026-11-03\napplicant: 某支部\nsubject: 拒绝的申请\ndecision: refused\nreason: 涉密不予公开\ndecided_on: 2026-11-06\n",
 }
 

@@ -305,8 +305,8 @@ class Desk:
         except Unreadable as why:
             return _json(422, {"refused": f"content/{relpath}：{why}"})
         changes = form.changes(document, relpath, {"status": "withdrawn"}, config)
-        # The parser has no key for the day of withdrawal: it goes into the reason, which the notice shows.
-        changes["withdrawn_reason"] = f"{reason}（{day.year}年{day.month}月{day.day}日撤销）"
+        changes["withdrawn_reason"] = reason
+        changes["withdrawn_on"] = day.isoformat()  # shown in every notice (撤销须作出说明, with its date)
         return self._store(snapshot, config, relpath, on_disk, edit(document, changes), str(data.get("hash", "")))
 
     def _store(self, snapshot: Snapshot, config: Config, relpath: str, on_disk: bytes, candidate: bytes, seen: str) -> Response:

@@ -17,6 +17,7 @@ from gongkai.model import (
     Department,
     Kind,
     Kiosk,
+    Review,
     Site,
     Supervision,
 )
@@ -25,7 +26,7 @@ from gongkai.parsing.publishing import parse_deploy, parse_server
 from gongkai.parsing.text import decode
 from gongkai.problems import Problem, Problems
 
-TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server")
+TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server", "review")
 SITE_KEYS = ("name", "title", "issuer", "timezone", "org_code", "index_pattern", "internal_url", "public_url", "feedback")
 SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days", "start")
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
@@ -33,6 +34,7 @@ DEPARTMENT_KEYS = ("name", "monthly_quota")
 ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department", "scope", "carriers", "public_days")
 BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
 KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation")
+REVIEW_KEYS = ("required", "reviewers")
 AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
 PAPERS = {"A4": "A4", "A3": "A3", "A2": "A2", "a4": "A4", "a3": "A3", "a2": "A2"}
 ORIENTATIONS = {"portrait": "portrait", "landscape": "landscape", "纵向": "portrait", "横向": "landscape"}
@@ -67,9 +69,27 @@ def parse_config(data: bytes, path: str) -> Config:
     kiosk = _kiosk(fields, {e.key for e in catalog}, _not_carried(catalog, "kiosk"))
     supervision = _supervision(fields)
     deploy, server = parse_deploy(fields), parse_server(fields)
+    review = _review(fields)
     if problems or site is None:
         raise Problems(problems)
-    return Config(site, departments, catalog, path, boards, kiosk, supervision, deploy, server)
+    return Config(site, departments, catalog, path, boards, kiosk, supervision, deploy, server, review)
+
+
+def _review(fields: Fields) -> Review:
+    """审核把关: with `required: true`, nothing is shown before one of `reviewers` has approved it."""
+    section = fields.sub("review")
+    if section is None:
+        return Review()
+    section.check_keys(REVIEW_KEYS, where="（review 部分）")
+    reviewers: list[str] = []
+    for name, line in section.text_list("reviewers"):
+        if name in reviewers:
+            section.error(line, f"审核人“{name}”重复列出。")
+        reviewers.append(name)
+    required = section.boolean("required")
+    if required and "reviewers" not in section:
+        section.error(section.line_of("required"), "review.required 为 true 时，必须在 reviewers 里列出审核人姓名。")
+    return Review(required=required, reviewers=tuple(dict.fromkeys(reviewers)))
 
 
 def _supervision(fields: Fields) -> Supervision:

@@ -14,6 +14,7 @@ from gongkai.parallel import split
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
 from gongkai.parsing.media import published_file_problems, refused_type
+from gongkai.parsing.procedure import PROCEDURE_HINTS, Disclosed, procedure, relations
 from gongkai.parsing.text import decode, split_front_matter
 from gongkai.problems import Problem
 from gongkai.reading import Snapshot
@@ -29,6 +30,7 @@ KEY_HINTS = {
     "附件": "attachments", "正文": "body", "撤销原因": "withdrawn_reason", "范围说明": "scope_reason", "valid_to": "valid_until",
     "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
 }  # fmt: skip
+KEY_HINTS |= PROCEDURE_HINTS
 SCOPES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
 STATUSES = {
     "published": "published", "draft": "draft", "withdrawn": "withdrawn",
@@ -99,6 +101,9 @@ def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None
     errors.extend(published_file_problems(items, snapshot))
     errors.extend(_collisions(items))
     errors.extend(_reopens(items))
+    related_errors, related_warnings = relations(items)
+    errors.extend(related_errors)
+    warnings.extend(related_warnings)
     return ParsedItems(tuple(items), tuple(errors), tuple(warnings))
 
 
@@ -227,10 +232,13 @@ def _build_item(
     attachments = _attachments(fields, base_dir, files)
     body_html, media, body_problems = renderer.render(body, base_dir, files, path, body_line)
     fields.problems.extend(body_problems)
+    title = fields.text("title", required=True)
+    disclosed = Disclosed(title, body, attachments, Audience(scope or "internal"), valid_from, valid_until, public_from)
+    steps = procedure(fields, config, status, disclosed, warnings)
     return Item(
         id=relpath.rsplit(".", 1)[0],
         source=path,
-        title=fields.text("title", required=True),
+        title=title,
         category=entry.key if entry else "",
         scope=Audience(scope or "internal"),
         valid_from=valid_from or written or _EPOCH,
@@ -251,6 +259,7 @@ def _build_item(
         feedback=_feedback(fields),
         reopens=fields.text("reopens").removesuffix(".md").removesuffix(".yaml"),
         scope_reason=scope_reason,
+        **vars(steps),
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gongkai.model import Config, Item
-from gongkai.rendering.site import item_record
+from gongkai.rendering.site import Relations, item_record
 from gongkai.rendering.templates import environment, fingerprint, render
 from gongkai.visibility import Shown, View, carried_by, next_change
 
@@ -25,6 +25,7 @@ def render_kiosk(
     style = templates["kiosk/kiosk.css"].encode("utf-8")
     assets = fingerprint(script + b"\0" + style)
     nxt = next_change(items, seen.audience, seen.day)
+    relations = Relations.of(seen.current)  # links only between slides the screen shows
     data: dict[str, Any] = {
         "title": config.kiosk.title,
         "organisation": config.site.name,
@@ -39,7 +40,7 @@ def render_kiosk(
         "seconds_per_item": config.kiosk.seconds_per_item,
         "poll_seconds": POLL_SECONDS,
         "orientation": config.kiosk.orientation,
-        "slides": [_slide(s, config) for s in seen.current],
+        "slides": [_slide(s, config, relations) for s in seen.current],
     }
     version = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
     data["version"] = version
@@ -63,9 +64,9 @@ def render_kiosk(
     return sorted(dict(outputs).items())
 
 
-def _slide(shown: Shown, config: Config) -> dict[str, Any]:
+def _slide(shown: Shown, config: Config, relations: Relations) -> dict[str, Any]:
     """The site's JSON record of the item, with the text the screen shows; files are for the sites only."""
-    slide = item_record(shown, config)
+    slide = item_record(shown, config, relations)
     del slide["url"]
     if shown.full:
         slide["body"] = shown.item.body_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -43,6 +43,37 @@ class Group:
     @property
     def page_path(self) -> str:
         return f"groups/{self.key}.html"
+
+
+@dataclass(frozen=True)
+class Relations:
+    """What an audience's items link to, limited to its view: never a title it may not see. A correction and
+    the withdrawn items it corrects (更正), and the stages of one matter (阶段), in order."""
+
+    visible: Mapping[str, Item]
+    corrected: Mapping[str, tuple[Item, ...]]  # correction's id -> the withdrawn items it replaces
+    series: Mapping[str, tuple[Item, ...]]  # series key -> its stages this audience sees, in order
+
+    @classmethod
+    def of(cls, shown: Iterable[Shown]) -> Relations:
+        visible = {s.item.id: s.item for s in shown}
+        corrected: dict[str, list[Item]] = {}
+        series: dict[str, list[Item]] = {}
+        for item in sorted(visible.values(), key=_stage_order):
+            if item.replaced_by in visible:
+                corrected.setdefault(item.replaced_by, []).append(item)
+            if item.series:
+                series.setdefault(item.series, []).append(item)
+        return cls(visible, {k: tuple(v) for k, v in corrected.items()}, {k: tuple(v) for k, v in series.items()})
+
+    def of_item(self, item: Item) -> tuple[Item | None, tuple[Item, ...], tuple[Item, ...]]:
+        """(its correction, the items it corrects, its series when the audience sees more than this stage)."""
+        stages = self.series.get(item.series, ()) if item.series else ()
+        return self.visible.get(item.replaced_by), self.corrected.get(item.id, ()), stages if len(stages) > 1 else ()
+
+
+def _stage_order(item: Item) -> tuple:
+    return (item.valid_from, item.date, item.id)
 
 
 @dataclass(frozen=True)
@@ -92,6 +123,7 @@ class SitePages:
         for other in self.visible.values():
             if other.reopens:
                 self.reopened_by.setdefault(other.reopens, []).append(other)
+        self.relations = Relations.of(view.everything)
 
     def links(self, page: str) -> Callable[[str], str]:
         """The page's link maker, shared by all pages at its depth: their links are the same strings."""
@@ -109,7 +141,9 @@ class SitePages:
         config, day and audience."""
         item = shown.item
         related = (self.visible.get(item.reopens), sorted(self.reopened_by.get(item.id, []), key=lambda o: o.id))
-        return digest(self.key, repr(item), str(shown.full), repr(related) if item.reopens or related[1] else "")
+        linked = self.relations.of_item(item)
+        procedure = repr(linked) if any(linked) else ""
+        return digest(self.key, repr(item), str(shown.full), repr(related) if item.reopens or related[1] else "", procedure)
 
     def item_page(self, shown: Shown) -> Output:
         item = shown.item
@@ -122,6 +156,7 @@ class SitePages:
             body=readable_body(item.body_html.replace('="files/', '="' + self.links(item.page_path)("files/"))),
             reopened_from=self.visible.get(item.reopens),
             reopened_by=self.reopened_by.get(item.id, []),
+            relations=self.relations.of_item(item),
         )
 
     def notice_page(self, item: Item, notice: Notice) -> Output:
@@ -230,14 +265,16 @@ def favicon(title: str, audience: Audience) -> str:
 
 
 def _json_index(view: View, config: Config) -> bytes:
-    records = [item_record(shown, config) for shown in view.current]
+    relations = Relations.of(view.everything)
+    records = [item_record(shown, config, relations) for shown in view.current]
     document = {"site": config.site.name, "audience": view.audience.value, "date": view.day.isoformat(), "items": records}
     # Compact: with indent, json falls back from its C encoder to Python, 10x slower on 10,000 items.
     return (json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def item_record(shown: Shown, config: Config) -> dict[str, Any]:
-    """An item as the JSON indexes and the kiosk describe it; a withdrawn one without text or files."""
+def item_record(shown: Shown, config: Config, relations: Relations | None = None) -> dict[str, Any]:
+    """An item as the JSON indexes and the kiosk describe it; a withdrawn one without text or files, with its
+    withdrawal date. `relations`: what the output shows, for links to corrections and stages within it."""
     item: Item = shown.item
     entry = config.entry(item.category)
     record: dict[str, Any] = {
@@ -261,6 +298,15 @@ def item_record(shown: Shown, config: Config) -> dict[str, Any]:
         record["attachments"] = [{"name": a.name, "url": href(a.output_path)} for a in item.attachments if a.listed]
     else:
         record["withdrawn_reason"] = item.withdrawn_reason
+        record["withdrawn_on"] = item.withdrawn_on.isoformat() if item.withdrawn_on else None
+    if item.series:
+        record["series"], record["stage"] = item.series, item.stage
+    if relations is not None:
+        correction, corrects, _ = relations.of_item(item)
+        if correction is not None:
+            record["replaced_by"] = {"title": correction.title, "url": href(correction.page_path)}
+        if corrects:
+            record["corrects"] = [{"title": old.title, "url": href(old.page_path)} for old in corrects]
     return record
 
 

@@ -146,7 +146,7 @@ def test_notice_pages_show_only_the_title_and_only_for_items_the_public_saw(corp
             assert page is None, spec
         elif seen == "ended":
             text = page.decode()
-            assert f"标题{spec.token}" in text and "结束" in text and ("已撤销" in text) == (spec.status == "withdrawn")
+            assert f"标题{spec.token}" in text and "结束" in text and ("撤销。" in text) == (spec.status == "withdrawn")
             for secret in (f"正文{spec.token}", f"摘要{spec.token}", f"附件{spec.token}", "撤销说明", "files/"):
                 assert secret not in text, (spec, secret)
 
