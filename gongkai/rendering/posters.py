@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 
 from gongkai.model import Audience, Board, Config
 from gongkai.problems import Problem
+from gongkai.rendering.qr import qr_svg
 from gongkai.rendering.site import sections
 from gongkai.rendering.templates import environment, render
 from gongkai.visibility import View
@@ -35,7 +36,7 @@ class PosterSource:
     def complete_html(self) -> str:
         html = self.html
         for n, url in enumerate(self.qr_urls):
-            html = html.replace(_placeholder(n), _qr_svg(url))
+            html = html.replace(_placeholder(n), qr_svg(url))
         return html
 
     @property
@@ -130,13 +131,6 @@ def _weasyprint_version() -> str:
     from importlib.metadata import version
 
     return version("weasyprint")
-
-
-def _qr_svg(url: str) -> str:
-    import segno
-
-    # Error level M and the standard 4-module quiet zone: reliable from a printed, pinned, slightly worn sheet.
-    return segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#000", light="#fff")
 
 
 def _content_fetcher(files: Mapping[str, bytes]) -> object:
