@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from gongkai.model import Audience, Board, Config
 from gongkai.problems import Problem
 from gongkai.rendering.qr import qr_svg
+from gongkai.rendering.sheets import runs
 from gongkai.rendering.site import sections
 from gongkai.rendering.templates import environment, render
 from gongkai.visibility import View
@@ -69,7 +70,7 @@ def poster_sources(
         qr = {s.item.id: _placeholder(n) if base else "" for n, s in enumerate(seen.current)}
         html = render(
             env, "poster.html", board=board, site=config.site, day=seen.day, css=css, count=len(seen.current),
-            sections=sections(seen, config), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},
+            runs=runs(sections(seen, config), board), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},
             feedback_line="　".join(c for c in channels if c),
         )  # fmt: skip
         # The HTML names the images it embeds, not their bytes: a replaced image must redraw the poster too.
@@ -101,15 +102,12 @@ def render_posters(
             outputs.append((source.path, cached[1]))
             continue
         # Imported only when a poster is drawn: WeasyPrint takes 0.4 s to import, more than a site build.
-        import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
         fonts = fonts or FontConfiguration()  # one per run: loading fonts is the expensive part
         started = time.monotonic()
         with _weasyprint_messages() as messages:
-            html = source.complete_html()
-            document = weasyprint.HTML(string=html, base_url=CONTENT_ORIGIN, url_fetcher=_content_fetcher(files))
-            document = document.render(font_config=fonts)
+            document = lay_out(source, files, fonts)
             pdf = document.write_pdf()
         errors.extend(_missing_glyphs(source, messages))
         errors.extend(_overflowing(source, document))
@@ -121,6 +119,14 @@ def render_posters(
         if progress and elapsed > 1:
             progress(f"海报 {source.path}：{len(document.pages)} 页，用时 {elapsed:.1f} 秒")
     return outputs, errors, warnings
+
+
+def lay_out(source: PosterSource, files: Mapping[str, bytes], fonts: Any = None) -> Any:
+    """The poster laid out in pages (a WeasyPrint Document), before it is written as a PDF."""
+    import weasyprint
+
+    html = weasyprint.HTML(string=source.complete_html(), base_url=CONTENT_ORIGIN, url_fetcher=_content_fetcher(files))
+    return html.render(font_config=fonts)
 
 
 def _placeholder(n: int) -> str:
