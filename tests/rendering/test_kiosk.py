@@ -417,3 +417,18 @@ def test_a_paragraph_taller_than_the_screen_is_shown_whole_lines_at_a_time(tmp_p
     for window in windows:
         assert window["s"] / window["line"] == pytest.approx(round(window["s"] / window["line"]), abs=0.02)
     assert sum(w["s"] for w in windows) == pytest.approx(windows[0]["total"], abs=1)  # every line, once
+
+
+def test_kiosk_screen_keys_are_checked(tmp_path):
+    from gongkai.parsing.config import parse_config
+    from gongkai.problems import Problems
+
+    config = copy.deepcopy(CONFIG) | {"kiosk": {"max_screens": 0, "qr": "要"}}
+    paths = make_site(tmp_path, {}, config)
+    with pytest.raises(Problems) as failure:
+        parse_config(paths.config.read_bytes(), "site_config.yaml")
+    messages = [p.message for p in failure.value.problems]
+    assert any("“max_screens”应是不小于 1 的整数" in m for m in messages)
+    assert any("“qr”只能写 true 或 false" in m for m in messages)
+    good = parse_config(make_site(tmp_path / "ok", {}, copy.deepcopy(CONFIG)).config.read_bytes(), "site_config.yaml")
+    assert (good.kiosk.max_screens, good.kiosk.qr) == (3, False)
