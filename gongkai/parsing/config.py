@@ -33,7 +33,7 @@ FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
 ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department", "scope", "carriers", "public_days")
 BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
-KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation")
+KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation", "max_screens", "qr")
 REVIEW_KEYS = ("required", "reviewers")
 AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
 PAPERS = {"A4": "A4", "A3": "A3", "A2": "A2", "a4": "A4", "a3": "A3", "a2": "A2"}
@@ -115,6 +115,8 @@ def _kiosk(fields: Fields, categories: set[str], refused: dict[str, str]) -> Kio
         seconds_per_item=seconds or Kiosk.seconds_per_item,
         categories=_categories(section, categories, "电子屏", refused, "kiosk"),
         orientation=section.choice("orientation", {"auto": "auto", **ORIENTATIONS}) or "auto",
+        max_screens=section.integer("max_screens", minimum=1) or Kiosk.max_screens,
+        qr=section.boolean("qr"),
     )
 
 
