@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,12 +15,15 @@ from zoneinfo import ZoneInfo
 
 from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
+from gongkai.parsing.fields import EARLIEST, LATEST, accepted
+from gongkai.parsing.items import SCOPES
+from gongkai.parsing.procedure import awaiting_review
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
 from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
 from gongkai.rendering.records import report_csv, report_json, report_text
-from gongkai.writing import OutputRefused
+from gongkai.writing import OutputRefused, WriteFailed
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
 
@@ -32,26 +36,56 @@ COMMANDS = {
     "build": "检查全部事项并生成网站、海报和电子屏到 output/（失败时保留原来的 output/ 不变）",
     "check": "只检查内容、配置和归档登记，不生成任何文件（提交前运行）",
     "register": "为新事项分配索引号，写入 register.yaml（请随内容一起提交）",
-    "report": "督查情况：各类别是否按时公开、各部门本月公开数、逾期未答复的反馈和申请",
+    "report": "督查情况：各类别是否按时公开、各部门本月公开数、逾期未答复的反馈和申请；加 --month 等为某一时期的统计（上报用），加 --filing 为报上级备案清单",
     "deploy": "把上次构建的结果发布到 site_config.yaml 中 deploy 下的目标（新版本整体切换，可 --rollback 回退）",
     "serve": "本机预览：生成后在 127.0.0.1 上提供网页，文件一保存就重新生成并刷新浏览器",
     "new": "按公开目录新建一个事项文件（今天开始、默认期限、责任部门），打印文件路径",
+    "import": "把 Word 文档（.docx）转换为新的事项文件：识别文号、标题、成文日期，保留表格和图片",
     "list": "列出某一天各输出显示的事项（类似 hugo list）",
     "next-change": "下一次输出会变化的日期（有事项开始、到期、转为对外公开或被替换），以及是哪些事项",
+    "desk-user": "为编辑台生成一行“姓名:密码散列”（在别的地址上提供编辑台时需要，写入 --users 文件）",
+    "review": "记录审核：在事项文件里写上审核人、审核日期和内容校验码（审核后内容一改，审核即作废）",
+    "retire": "从网站上移除一个已公开的事项并删除文件；归档登记保留它的索引号、标题、公开期限和移除原因",
 }
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's default is English and cryptic
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"命令用法错误：{message}\n可运行 python build.py --help 查看说明。\n")
+        self.exit(EXIT_USAGE, f"命令用法错误：{_in_chinese(message)}\n可运行 python build.py --help 查看说明。\n")
+
+
+# argparse's own phrases, said the way the rest of the messages are.
+_ARGPARSE_PHRASES = (
+    (re.compile(r"^argument ([^:]+): "), r"参数 \1："),
+    (re.compile(r"the following arguments are required: "), "缺少参数："),
+    (re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)"), r"“\1”不是可选的值（可选：\2）"),
+    (re.compile(r"unrecognized arguments: "), "不认识的参数："),
+    (re.compile(r"expected one argument"), "后面要写一个值"),
+)
+
+
+def _in_chinese(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_PHRASES:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 YYYY-MM-DD") from None
+    if not EARLIEST <= day <= LATEST:
+        raise argparse.ArgumentTypeError(f"日期“{text}”超出了可用范围（{EARLIEST} 至 {LATEST}）")
+    return day
+
+
+def _scope(text: str) -> str:
+    """A scope as any word the item parser accepts, returned in its canonical form (public / internal)."""
+    if text not in SCOPES:
+        raise argparse.ArgumentTypeError(f"公开范围“{text}”不对。可以写：{accepted(SCOPES)}")
+    return SCOPES[text]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -76,14 +110,36 @@ def parser() -> argparse.ArgumentParser:
         )
         if name in ("build", "check", "serve"):
             command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
+            command.add_argument("--no-search", action="store_true", help="不生成站内搜索索引（更快；搜索页会说明暂不能搜索）")
         if name in ("build", "check"):
             command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
         if name == "serve":
             command.add_argument("--port", type=int, default=8000, help="端口（默认 8000；0 表示任选一个空闲端口）")
+            command.add_argument(
+                "--host",
+                default="127.0.0.1",
+                metavar="ADDR",
+                help="在这个地址上提供预览和编辑台（默认只限本机；别的地址必须同时用 --users）",
+            )
+            command.add_argument(
+                "--users", type=Path, metavar="FILE", help="编辑台用户文件：每行一个 desk-user 生成的“姓名:密码散列”"
+            )
+            command.add_argument("--push", default="", metavar="REMOTE", help="编辑台提交后推送到这个 git 远程仓库（默认不推送）")
+        if name == "desk-user":
+            command.add_argument("name", metavar="姓名", help="编辑的姓名（提交时作为提交人）")
         if name == "new":
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")
-            command.add_argument("--scope", choices=("public", "internal"), default="public", help="公开范围（默认 public）")
+            command.add_argument(
+                "--scope",
+                type=_scope,
+                help="公开范围：public、向社会公开、internal、党内等（默认：类别在公开目录中的范围，没有规定的为 public）",
+            )
+        if name == "import":
+            command.add_argument("file", type=Path, metavar="FILE.docx", help="要导入的 Word 文档（.docx）")
+            command.add_argument("--category", default="", help="类别：catalog 中的键或名称（不写则导入后再填）")
+            command.add_argument("--scope", type=_scope, default="internal", help="公开范围（默认 internal，即党内）")
+            command.add_argument("--keep-original", action="store_true", help="把原 .docx 作为事项的附件一起保存")
         if name == "list":
             command.add_argument("--audience", choices=("internal", "public"), help="只看党内网站或公开网站（默认两者）")
             which = command.add_mutually_exclusive_group()
@@ -93,9 +149,15 @@ def parser() -> argparse.ArgumentParser:
         if name == "next-change":
             command.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（默认 text）")
         if name == "report":
+            _report_options(command)
+        if name in ("review", "retire"):
+            command.add_argument("file", type=Path, metavar="PATH", help="事项文件，如 content/adhoc/通知.md")
+        if name == "review":
             command.add_argument(
-                "--format", choices=("text", "html", "csv", "json"), default="text", help="输出格式（默认 text）"
+                "--by", required=True, metavar="NAME", help="审核人（site_config.yaml 中 review.reviewers 里的姓名）"
             )
+        if name == "retire":
+            command.add_argument("--reason", required=True, help="移除的原因（保留在归档登记中）")
         if name == "deploy":
             command.add_argument("target", metavar="TARGET", help="发布目标（site_config.yaml 中 deploy 下的名字）")
             command.add_argument(
@@ -122,16 +184,37 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
         if args.command == "register":
             return _register(paths)
         if args.command == "report":
-            return _report(paths, args.date, args.format)
+            return _report(paths, args)
         if args.command == "deploy":
             return _deploy(paths, args.target, args.rollback, args.allow_past_date, clock or _now)
         if args.command == "serve":
+            from gongkai.desk.app import open_desk
             from gongkai.preview import serve  # the watcher and server load only for `serve`
 
-            return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port)
+            desk = open_desk(paths, args.date, args.host, args.users, args.push)
+            if isinstance(desk, str):
+                print(f"无法启动：{desk}", file=sys.stderr)
+                return EXIT_USAGE
+            return serve(
+                paths, Options(day=args.date, posters=not args.no_posters, search=not args.no_search), args.port, desk, args.host
+            )
+        if args.command == "import":
+            from gongkai.importing.placing import import_command  # python-docx loads only for `import`
+
+            scope, keep = args.scope, args.keep_original
+            return import_command(args.content, args.config, args.templates, args.file, args.category, scope, keep, args.date)
+        if args.command == "desk-user":
+            return _desk_user(args.name)
         if args.command in ("new", "list", "next-change"):
             return _editing(paths, args)
-        options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
+        if args.command in ("review", "retire"):
+            from gongkai.recording import retire_command, review_command
+
+            if args.command == "review":
+                return review_command(paths, args.file, args.by, args.date)
+            return retire_command(paths, args.file, args.reason, args.date)
+        progress = None if args.quiet else _progress
+        options = Options(day=args.date, posters=not args.no_posters, search=not args.no_search, progress=progress)
         result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
         _report_errors(failure.problems, args.command, paths.output)
@@ -139,6 +222,13 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
     except OutputRefused as refusal:
         print(f"命令用法错误：{refusal}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteFailed as failure:
+        print(failure, file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        # Whatever was under way: the writer leaves output/ whole or marked unfinished, never a silent mix.
+        print(f"\n已中断。若 {paths.output}/ 正在写入，它已被标记为未完成；下次构建会自动完整修复。", file=sys.stderr)
+        return 130
     if result is None:
         if not args.quiet:
             print(f"内容、配置、模板和日期都与上次构建相同，{paths.output}/ 已是最新。")
@@ -167,16 +257,59 @@ def _register(paths: Paths) -> int:
     return EXIT_OK
 
 
-def _report(paths: Paths, day: date | None, form: str) -> int:
+def _report_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--format", choices=("text", "html", "csv", "json", "xlsx"), default="text", help="输出格式（默认 text；xlsx 须用 --out）"
+    )
+    command.add_argument("--out", type=Path, metavar="FILE", help="写入这个文件，而不是显示在屏幕上（xlsx 必须写）")
+    period = command.add_mutually_exclusive_group()
+    period.add_argument("--month", metavar="YYYY-MM", help="统计这个月，例如 2026-11")
+    period.add_argument("--quarter", metavar="YYYYQn", help="统计这个季度，例如 2026Q4")
+    period.add_argument("--year", metavar="YYYY", help="统计这一年，例如 2026")
+    period.add_argument("--from", dest="start", type=_date, metavar="YYYY-MM-DD", help="统计从这一天起（与 --to 一起用）")
+    command.add_argument("--to", dest="end", type=_date, metavar="YYYY-MM-DD", help="统计到这一天（默认 --date 那天）")
+    command.add_argument("--filing", action="store_true", help="报上级备案清单：不予公开或部分公开的申请、暂不公开和已撤销的事项")
+
+
+def _report(paths: Paths, args: argparse.Namespace) -> int:
+    from gongkai import reporting  # openpyxl loads only for a workbook
+
+    form, out = args.format, args.out
+    if form == "xlsx" and out is None:
+        print("命令用法错误：xlsx 是 Excel 文件，不能显示在屏幕上。请加 --out 文件名，例如 --out 统计.xlsx。", file=sys.stderr)
+        return EXIT_USAGE
+    if out is not None and (_inside(out, paths.content) or _inside(out, paths.output) or out.is_dir()):
+        print(f"命令用法错误：--out {out} 不能是文件夹，也不能放在 content/ 或 {paths.output}/ 里面。", file=sys.stderr)
+        return EXIT_USAGE
+    if args.end is not None and args.start is None:
+        print("命令用法错误：--to 要和 --from 一起用，例如 --from 2026-10-01 --to 2026-12-31。", file=sys.stderr)
+        return EXIT_USAGE
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    result = run(snapshot, Options(day=day, posters=False))
+    result = run(snapshot, Options(day=args.date, posters=False))
     report = result.report
-    if form == "text":
-        print(report_text(report))
+    try:
+        period = reporting.period_of(args.month, args.quarter, args.year, args.start, args.end, result.day)
+    except ValueError as refusal:
+        print(f"命令用法错误：{refusal}。", file=sys.stderr)
+        return EXIT_USAGE
+    if args.filing or period is not None:
+        data = reporting.statement(result, period, args.filing, form)
+    elif form == "text":
+        data = (report_text(report) + "\n").encode("utf-8")
     elif form == "html":
-        sys.stdout.write(dict(result.outputs)["internal/report.html"].decode("utf-8"))
+        data = dict(result.outputs)["internal/report.html"]
+    elif form == "xlsx":
+        data = reporting.supervision_xlsx(report)
     else:
-        sys.stdout.buffer.write(report_csv(report) if form == "csv" else report_json(report))
+        data = report_csv(report) if form == "csv" else report_json(report)
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    else:
+        temporary = out.with_name(f".{out.name}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, out)  # never a half-written file
+        print(f"已写入 {out}")
     return EXIT_OVERDUE if report.overdue else EXIT_OK
 
 
@@ -210,6 +343,28 @@ def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Cal
         print(f"无法发布：{refusal}", file=sys.stderr)
         return EXIT_CONTENT
     print("\n".join(messages))
+    return EXIT_OK
+
+
+def _desk_user(name: str) -> int:
+    import getpass
+
+    from gongkai.desk.security import user_line
+
+    if ":" in name or not name.strip():
+        print("命令用法错误：姓名不能为空，也不能含有英文冒号“:”。", file=sys.stderr)
+        return EXIT_USAGE
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一样，请重新运行。", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        password = sys.stdin.readline().rstrip("\n")  # e.g. from a password manager through a pipe
+    if len(password) < 8:
+        print("密码太短：至少 8 个字符。", file=sys.stderr)
+        return EXIT_USAGE
+    print(user_line(name.strip(), password))
     return EXIT_OK
 
 
@@ -294,6 +449,10 @@ def summary(result: Result, command: str, output: Path) -> str:
         lines.append(f"    {entry.name.ljust(width, '　')}  {inside[entry.key]:>3} / {outside[entry.key]:<3}")
     if result.report and result.report.overdue:
         lines += ["", "  督查：有逾期事项，运行 python build.py report 查看。"]
+    if waiting := awaiting_review(result.items):
+        lines.append("")
+        lines.append(f"  待审核 {len(waiting)} 项（审核前哪里都不显示）：")
+        lines.extend(f"    {w}" for w in waiting)
     if result.warnings:
         lines.append("")
         lines.append(f"  警告 {len(result.warnings)} 条（不影响生成，建议核对）：")

@@ -14,16 +14,18 @@ from typing import Any
 import yaml
 
 from gongkai.model import Audience, Config, Item, Status
+from gongkai.parsing.placeholders import NEW_BODY
 from gongkai.visibility import exposure, item_change
 
 
-def new_item(config: Config, category: str, title: str, scope: str, day: date, existing: set[str]) -> tuple[str, str]:
-    """(path inside content/, text) of a new item: today, the category's default window and department.
+def new_item(config: Config, category: str, title: str, scope: str | None, day: date, existing: set[str]) -> tuple[str, str]:
+    """(path inside content/, text) of a new item: today, the category's default window, scope and department.
     Raises ValueError (with a message for the editor) for an unknown category or a taken name."""
     entry = next((e for e in config.catalog if category in (e.key, e.name)), None)
     if entry is None:
         keys = "、".join(e.key for e in config.catalog)
         raise ValueError(f"目录里没有“{category}”这个类别。可用：{keys}")
+    scope = scope or (entry.scope.value if entry.scope else "public")  # the catalogue's 范围 unless told otherwise
     front: dict[str, Any] = {"title": title, "category": entry.key, "scope": scope, "valid_from": day.isoformat()}
     if entry.default_days:
         front["valid_until"] = (day + timedelta(days=entry.default_days - 1)).isoformat()
@@ -33,8 +35,11 @@ def new_item(config: Config, category: str, title: str, scope: str, day: date, e
     relpath = f"{day.year}/{entry.key}/{day.isoformat()}-{slug}.md"
     if relpath in existing or relpath.rsplit(".", 1)[0] + ".yaml" in existing:
         raise ValueError(f"content/{relpath} 已经存在，不会覆盖。请换一个标题，或直接编辑那个文件。")
-    text = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
-    body = "（在这里写正文。可以用 Markdown：空一行分段，- 开头列清单，| 画表格。）\n"
+    # Dates unquoted, as every example in the editors' guide writes them (YAML would quote a date-like string).
+    text = re.sub(
+        r"^(\w+): '(\d{4}-\d{2}-\d{2})'$", r"\1: \2", yaml.safe_dump(front, allow_unicode=True, sort_keys=False), flags=re.M
+    )
+    body = f"{NEW_BODY}\n"
     return relpath, f"---\n{text}---\n{body}"
 
 

@@ -1,21 +1,33 @@
-"""Turns the previous build's memory (output/.cache/build.pickle) into reuse: items whose file, config and
+"""Turns the previous build's memory (output/.cache/build.json) into reuse: items whose file, config and
 referenced files are unchanged are not parsed again, and item pages whose inputs are unchanged are not
-rendered again. Whole-site pages (home, categories, indexes) are always rendered: they depend on everything."""
+rendered again. Whole-site pages (home, categories, indexes) are always rendered: they depend on everything.
+
+The memory is data, never code: JSON in which every value is tagged with its type, read back by a decoder
+that only knows the model's own dataclasses and enums (so a planted file can at worst be ignored)."""
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import hashlib
-import pickle
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from gongkai.model import Item
+from gongkai.model import Attachment, Audience, FeedbackEntry, Item, ReviewState, Status
 from gongkai.problems import Problem
 
-CACHE = ".cache/build.pickle"
-# Bumped whenever what a cached item or page means changes; a mismatch simply means a full build.
-VERSION = "gongkai-cache-1"
+CACHE = ".cache/build.json"
+FORMAT = "gongkai-memory-2"
+# An item whose `extra` is deeper or larger than this is simply not remembered (parsed again next time): the
+# memory must never cost more than the parse it saves, whatever a YAML alias or nesting makes of `extra`.
+MAX_DEPTH = 60
+MAX_NODES = 20_000
+DAMAGED = "构建缓存已损坏或来自其他版本，已忽略，本次完整构建。"
 
 
 def digest(*parts: str | bytes) -> str:
@@ -41,23 +53,54 @@ class Memory:
     items: dict[str, ParsedItem] = field(default_factory=dict)
     pages: dict[str, str] = field(default_factory=dict)
     previous_bytes: Callable[[str], bytes | None] = lambda path: None
+    warnings: tuple[Problem, ...] = ()  # about the memory itself, reported once by the build that read it
+    # Each remembered item with its JSON: an item reused unchanged is not encoded again.
+    encoded: dict[str, tuple[ParsedItem, Any]] = field(default_factory=dict)
 
     def reusable_page(self, path: str, key: str) -> bytes | None:
         """The previous build's bytes for `path` when it was rendered from the same key."""
         return self.previous_bytes(path) if self.pages.get(path) == key else None
 
-    def dump(self) -> bytes:
-        return pickle.dumps((VERSION, self.items, dict(sorted(self.pages.items()))), protocol=5)
+    def take_warnings(self) -> list[Problem]:
+        warnings, self.warnings = list(self.warnings), ()
+        return warnings
+
+    def dump(self, version: str) -> bytes:
+        """`version`: the code's; memory from other code is never reused."""
+        encoded = {}
+        for relpath, parsed in sorted(self.items.items()):
+            known = self.encoded.get(relpath)
+            if known is not None and known[0] is parsed:
+                encoded[relpath] = known
+                continue
+            try:
+                encoded[relpath] = (parsed, _encode(parsed, 0, [MAX_NODES]))
+            except _Unrememberable:
+                continue  # parsed again next time
+        self.encoded = encoded
+        items = {relpath: value for relpath, (_, value) in encoded.items()}
+        memory = {"format": FORMAT, "code": version, "items": items, "pages": dict(sorted(self.pages.items()))}
+        return json.dumps(memory, ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode("utf-8")
 
 
-def load_memory(output: Path) -> Memory:
-    """The edge that reads: a missing, old or damaged cache is no cache."""
+def load_memory(output: Path, version: str) -> Memory:
+    """The edge that reads: a missing cache is no cache; a damaged, foreign or old one is no cache and a warning."""
     try:
-        version, items, pages = pickle.loads((output / CACHE).read_bytes())
-    except Exception:
+        data = (output / CACHE).read_bytes()
+    except OSError:
         return Memory()
-    if version != VERSION:
-        return Memory()
+    try:
+        memory = json.loads(data)
+        if memory["format"] != FORMAT or memory["code"] != version:
+            raise ValueError("another version")
+        encoded = {relpath: (_decode(value), value) for relpath, value in memory["items"].items()}
+        if not all(isinstance(relpath, str) and isinstance(p, ParsedItem) for relpath, (p, _) in encoded.items()):
+            raise ValueError("not items")
+        pages = memory["pages"]
+        if not all(isinstance(path, str) and isinstance(key, str) for path, key in pages.items()):
+            raise ValueError("not pages")
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
+        return Memory(warnings=(Problem(f"{output}/{CACHE}", 1, DAMAGED),))
 
     def previous_bytes(path: str) -> bytes | None:
         try:
@@ -65,4 +108,77 @@ def load_memory(output: Path) -> Memory:
         except OSError:
             return None
 
-    return Memory(items, pages, previous_bytes)
+    return Memory({relpath: parsed for relpath, (parsed, _) in encoded.items()}, pages, previous_bytes, (), encoded)
+
+
+class _Unrememberable(Exception):
+    """A value the memory cannot hold exactly (an unknown type, too deep, too large)."""
+
+
+_PLAIN = (str, int, float, bool, type(None))
+_CLASSES: dict[str, type] = {cls.__name__: cls for cls in (ParsedItem, Item, Attachment, FeedbackEntry, Problem)}
+_ENUMS: dict[str, type[Enum]] = {cls.__name__: cls for cls in (Audience, Status, ReviewState)}
+_FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
+
+
+def _encode(value: Any, depth: int, budget: list[int]) -> Any:
+    """JSON for `value`, exact: plain JSON scalars stand for themselves, everything else is {"tag": payload}.
+    Sets (YAML's !!set) are not remembered: their order, which `repr` and so the page keys show, is their history's."""
+    budget[0] -= 1
+    if budget[0] < 0 or depth > MAX_DEPTH:
+        raise _Unrememberable
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    deeper = depth + 1
+    if kind is tuple:
+        return {"t": [_encode(v, deeper, budget) for v in value]}
+    if kind is list:
+        return {"l": [_encode(v, deeper, budget) for v in value]}
+    if kind is dict:
+        return {"d": [[_encode(k, deeper, budget), _encode(v, deeper, budget)] for k, v in value.items()]}
+    if kind is date:
+        return {"date": value.isoformat()}
+    if kind is datetime and (value.tzinfo is None or type(value.tzinfo) is timezone):  # what YAML makes
+        return {"datetime": [value.isoformat(), value.fold]}
+    if kind is bytes:
+        return {"b": base64.b64encode(value).decode("ascii")}
+    if kind.__name__ in _ENUMS and _ENUMS[kind.__name__] is kind:
+        return {"enum": [kind.__name__, value.value]}
+    if _CLASSES.get(kind.__name__) is kind:
+        # Positional, and plain fields inline: most of an item is strings, and this runs for every item.
+        values = [getattr(value, name) for name in _FIELDS[kind]]
+        budget[0] -= len(values)
+        return {"class": [kind.__name__, [v if type(v) in _PLAIN else _encode(v, deeper, budget) for v in values]]}
+    raise _Unrememberable
+
+
+def _decode(value: Any) -> Any:
+    if type(value) is not dict:
+        if type(value) in _PLAIN:
+            return value
+        raise ValueError("untagged list")
+    ((tag, payload),) = value.items()
+    if tag == "t":
+        return tuple(_decode(v) for v in payload)
+    if tag == "l":
+        return [_decode(v) for v in payload]
+    if tag == "d":
+        return {_decode(k): _decode(v) for k, v in payload}
+    if tag == "date":
+        return date.fromisoformat(payload)
+    if tag == "datetime":
+        moment, fold = payload
+        return datetime.fromisoformat(moment).replace(fold=fold)
+    if tag == "b":
+        return base64.b64decode(payload, validate=True)
+    if tag == "enum":
+        name, raw = payload
+        return _ENUMS[name](raw)
+    if tag == "class":
+        name, values = payload
+        cls = _CLASSES[name]
+        if len(values) != len(_FIELDS[cls]):
+            raise ValueError("another model")
+        return cls(*[v if type(v) in _PLAIN else _decode(v) for v in values])
+    raise ValueError(f"unknown tag {tag!r}")

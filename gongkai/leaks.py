@@ -1,18 +1,35 @@
-"""Turns a rendered public tree into a verdict: every trace of what the public must not see is reported."""
+"""Turns rendered files and what their audience must not see into a verdict: every trace of a forbidden item."""
 
 from __future__ import annotations
 
 import html
-import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote
 
 from gongkai.model import Audience, Item
 from gongkai.problems import Problem
-from gongkai.visibility import exposure
+from gongkai.visibility import exposure, notice
+
+PATH, TEXT, PASSAGE = "path", "text", "passage"  # how a marker is looked for: see Marker.how
+OUTPUTS = {Audience.PUBLIC: "公开输出", Audience.INTERNAL: "党内输出"}  # how a message names an audience's outputs
+
+# A passage is a stretch of text that no escaping can alter: no whitespace (a template may reflow it), none of
+# & < > " ' (HTML escapes them), no \ (JSON escapes it and quotes), no ; (the end of an entity) and no ASCII
+# comma (CSV's delimiter; Chinese writes ，). So it reaches a page as the very same characters whether printed
+# raw, escaped, stripped of tags, as JSON or in a CSV cell.
+_RUNS = re.compile(r"[^\s&<>\"'\\;,]{8,}")
+SHORTEST = 8  # shorter stretches recur by chance too easily (dates, names, set phrases): matched as whole texts
+SHINGLE = 16  # a long stretch is cut into passages of this length: as good as a fingerprint of its text
+SAMPLES = 4  # passages kept per field: its start (where an excerpt begins), its end, and evenly between
+# The scan looks up GRAM characters every STRIDE characters of each stretch of a page, so any passage (at least
+# SHORTEST long) lying anywhere in it contains one looked-up gram: STRIDE - 1 + GRAM <= SHORTEST.
+GRAM = 4
+STRIDE = SHORTEST - GRAM + 1
+SEARCHED_BEFORE_SKIPPING = 50_000  # characters: about ten item pages (serve's quick redraw searches all it draws)
+_TAGS = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -20,11 +37,15 @@ class Marker:
     text: str
     item: Item
     what: str
-    coincidence_possible: bool = False  # a title may also occur, legitimately, in what the public sees
+    how: str = TEXT  # PATH: a link or file path; TEXT: a whole text between tags or JSON string; PASSAGE: anywhere
+    coincidence_possible: bool = False  # the text may also occur, legitimately, in what the audience sees
 
 
 def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Marker]:
-    """Titles, page paths and attachment names of whatever `audience` must not see on `day`."""
+    """Traces of whatever `audience` must not see on `day`: page paths, titles, attachments, and passages of the
+    texts: title, body, summary, 文号 and withdrawal reason of hidden items, the body and summary of withdrawn
+    ones, and feedback (always internal: every item's for the public, hidden items' for members). An item the
+    audience saw before keeps a notice at its address: that page and its title are allowed, nothing else of it."""
     items = tuple(items)
     shown = {i.id: exposure(i, audience, day) for i in items}
     allowed_files = {a.source for i in items if (e := shown[i.id]) and e.full for a in i.attachments}
@@ -32,22 +53,68 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
     markers = []
     for item in items:
         seen = shown[item.id]
+        texts: list[tuple[str, str]] = []
         if seen is None:
-            markers.append(Marker(item.page_path, item, "网页路径"))
+            markers.append(Marker(item.page_path, item, "网页路径", PATH))
             if item.title:
                 markers.append(Marker(item.title, item, "标题", coincidence_possible=True))
+            # Its title as passages too: a page may name it inside a longer text (a chart's tooltip, a link).
+            texts += [("标题", item.title), ("文号", item.doc_number), ("撤销说明", item.withdrawn_reason)]
         if seen is None or not seen.full:
             for attachment in item.attachments:
                 if attachment.source not in allowed_files:
-                    markers.append(Marker(attachment.output_path, item, "附件"))
+                    markers.append(Marker(attachment.output_path, item, "附件", PATH))
                     if attachment.name not in allowed_names:
                         markers.append(Marker(attachment.name, item, "附件名", coincidence_possible=True))
-    return markers
+            texts += [("摘要", item.summary), ("正文", _TAGS.sub(" ", item.body_html))]
+        if seen is None or audience is Audience.PUBLIC:
+            texts += [(what, text) for f in item.feedback for what, text in (("意见反馈", f.summary), ("反馈答复", f.response))]
+        for what, text in texts:
+            markers += passages(text, item, what)
+    noticed = {i.id for i in items if shown[i.id] is None and notice(i, audience, day) is not None}
+    return [m for m in markers if m.item.id not in noticed or m.what not in ("网页路径", "标题", "标题片段")]
 
 
-# Where an item can show up in what we render: a link or file path, a text between tags, a JSON string.
-_PATHS = re.compile(rb"(?:items|files)/[^\"'<>\s]+")
-_TEXTS = re.compile(r'>([^<>]+)<|"((?:[^"\\]|\\.)*)"')
+def passages(text: str, item: Item, what: str) -> list[Marker]:
+    """A few distinctive passages of `text`, or the whole text when it has none (short texts: matched whole)."""
+    runs = _RUNS.findall(text)
+    # Candidates: each stretch's first and last SHINGLE characters (cutting a long text whole costs too much).
+    tiles = [tile for run in runs for tile in ((run,) if len(run) <= SHINGLE else (run[:SHINGLE], run[-SHINGLE:]))]
+    picked: list[str] = []
+    if tiles:
+        last = len(tiles) - 1
+        for k in range(SAMPLES):  # evenly spread from the first tile to the last; the next one if not distinctive
+            start = round(k * last / (SAMPLES - 1))
+            tile = next((t for t in tiles[start : start + SAMPLES] if _distinctive(t)), None)
+            if tile is not None and tile not in picked:
+                picked.append(tile)
+        if not picked:  # none where the samples fell: any one, so that a full copy is always found
+            picked = [tile for run in runs for tile in _tiles(run) if _distinctive(tile)][:1]
+    if picked:
+        return [Marker(tile, item, f"{what}片段", PASSAGE, coincidence_possible=True) for tile in picked]
+    whole = text.strip()
+    if len(whole) >= 4 and not whole.isascii():
+        return [Marker(whole, item, what, TEXT, coincidence_possible=True)]
+    return []
+
+
+def _tiles(run: str) -> list[str]:
+    """A stretch cut into SHINGLE-long passages end to end, the last one flush with its end."""
+    if len(run) <= SHINGLE:
+        return [run]
+    return [run[i : i + SHINGLE] for i in range(0, len(run) - SHINGLE, SHINGLE)] + [run[-SHINGLE:]]
+
+
+def _distinctive(passage: str) -> bool:
+    """Written words, not numbers, dates or markup: at least two letters outside ASCII (Chinese characters)."""
+    return not passage.isascii() and sum(1 for c in passage if c.isalpha() and not c.isascii()) >= 2
+
+
+# Where an item can show up in what we render: a link or file path; a text, cut out between the characters
+# that delimit texts in HTML and JSON (a text node, an attribute value, a JSON string; a comment, a script).
+_PATHS = re.compile(r"(?:items|files)/[^\"'<>\s]+")
+_ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_CONTROLS = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 
 
 def scan(
@@ -56,33 +123,71 @@ def scan(
     """One problem per leaking item, naming what leaked and where.
 
     Each file is read once, whatever the number of markers: every path it links to or names is looked up
-    among the forbidden paths, and every text between tags (or JSON string) among the forbidden titles and
-    file names. A title that also occurs in what the public may read (`allowed_text`) is a coincidence."""
-    by_path = {m.text: m for m in markers if m.what in ("网页路径", "附件")}
-    by_text = {m.text: m for m in markers if m.what not in ("网页路径", "附件")}
-    allowed: str | None = None
+    among the forbidden paths, and it is cut into its distinct texts. A text is examined the first time it
+    is met (most recur: the layout's on every page, an item's on its pages and in the lists): looked up, also
+    with its entities or escapes undone, among the forbidden whole texts and searched for the forbidden
+    passages (see `_index`). A text that also occurs in what the audience may read (`allowed_text`) is a
+    coincidence, not a leak; past a few pages, the texts that are themselves a part of it are not searched."""
+    if not markers:
+        return []
+    by_path = {m.text: m for m in markers if m.how == PATH}
+    by_text = {m.text: m for m in markers if m.how == TEXT}
+    by_passage: dict[str, Marker] = {}
+    for marker in markers:
+        if marker.how == PASSAGE:
+            by_passage.setdefault(marker.text, marker)
+    grams = _index(by_passage)
+    allowed: list[str] = []  # what the audience may read, made once, when first needed
+
+    def readable() -> str:
+        if not allowed:
+            allowed.append(allowed_text())
+        return allowed[0]
+
+    examined: set[str] = set()  # every text met so far
+    traces: dict[str, list[Marker]] = {}  # those that hold a forbidden path, whole text or passage
+    volume = 0  # characters searched for passages
+    readable_texts: set[str] = set()  # past a few pages: the texts that are each a part of what may be read
+
+    def examine(texts: set[str]) -> None:
+        nonlocal volume, readable_texts
+        for text in texts - examined:
+            examined.add(text)
+            if not readable_texts and volume > SEARCHED_BEFORE_SKIPPING:
+                readable_texts = _cut(readable())
+            found = []
+            if "items/" in text or "files/" in text:  # a link or file path is never a coincidence
+                found += [
+                    by_path[p] for raw in _PATHS.findall(text) if (p := unquote(raw.split("#")[0])) in by_path
+                ]  # %23 is part of a name
+            if text not in readable_texts:  # else anything found in it would be a coincidence
+                stripped = text.strip()
+                forms = {stripped, html.unescape(stripped) if "&" in text else stripped}
+                forms.add(_json_string(stripped) if "\\" in text else stripped)
+                found += [by_text[form] for form in forms if form in by_text]
+                for form in forms:
+                    if grams and not form.isascii():  # markup, numbers, addresses: no passage is ASCII only
+                        found += [by_passage[p] for p in _passages_in(form, grams)]
+                        volume += len(form)
+            if found:
+                traces[text] = found
+
+    verdicts: dict[str, bool] = {}  # a text that recurs: is it in what the audience may read?
     found: dict[str, tuple[Marker, list[str]]] = {}
     for path, data in outputs:
         hits = [m for m in (by_path.get(path.split("/", 1)[-1]),) if m]  # the forbidden file itself
-        for raw in _PATHS.findall(data):
-            reference = unquote(raw.decode("utf-8", "replace")).split("#")[0]
-            if reference in by_path:
-                hits.append(by_path[reference])
-        if path.endswith(".json"):
-            hits += [m for text in _strings(data) if (m := by_text.get(text)) is not None]
+        texts = _cut(data.decode("utf-8", "replace"))
+        if path.startswith("files/") or path.split("/", 1)[-1].startswith("files/"):
+            # An attachment is its item's own file, published as it is: only forbidden whole texts count.
+            hits += [by_text[text.strip()] for text in texts if text.strip() in by_text]
         else:
-            for tagged, quoted in _TEXTS.findall(data.decode("utf-8", "replace")):  # one decode per file
-                if tagged:
-                    text = html.unescape(tagged) if "&" in tagged else tagged
-                else:
-                    text = _json_string(quoted) if "\\" in quoted else quoted
-                marker = by_text.get(text.strip())
-                if marker is not None:
-                    hits.append(marker)
+            examine(texts)
+            hits += [marker for text in texts & traces.keys() for marker in traces[text]]
         for marker in hits:
             if marker.coincidence_possible:
-                allowed = allowed if allowed is not None else allowed_text()
-                if marker.text in allowed:
+                if marker.text not in verdicts:
+                    verdicts[marker.text] = marker.text in readable()
+                if verdicts[marker.text]:
                     continue
             entry = found.setdefault(marker.item.id, (marker, []))
             if path not in entry[1]:
@@ -98,27 +203,45 @@ def scan(
     return problems
 
 
-def _strings(data: bytes) -> Iterator[str]:
-    """Every string (keys too) of a JSON document, stripped; parsed by the C decoder, 10x faster than a regex."""
-    try:
-        document = json.loads(data)
-    except ValueError:
-        document = [_json_string(quoted) for _, quoted in _TEXTS.findall(data.decode("utf-8", "replace"))]
-    stack = [document]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str):
-            yield value.strip()
-        elif isinstance(value, dict):
-            stack.extend(value)
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
+def _cut(whole: str) -> set[str]:
+    """The distinct texts between the characters that delimit them: < > " in HTML and JSON, line breaks and
+    commas in CSV (no passage holds one), and NUL (see pipeline.public_text). Not stripped: that would cost a
+    step per text, each time; the characters are replaced, then split on: 2x a regex's speed."""
+    for delimiter in '<>"\n,':
+        whole = whole.replace(delimiter, "\0")
+    return set(whole.split("\0"))
+
+
+def _index(passages: Iterable[str]) -> dict[str, dict[tuple[int, int], set[str]]]:
+    """Each passage under its first STRIDE grams: wherever it lies in a text, exactly one of those offsets falls
+    on a multiple of STRIDE, where the scan looks. Under a gram, passages are grouped by that offset and their
+    length, so that a common gram (文号 share their start) costs a few set lookups, not one per passage."""
+    grams: dict[str, dict[tuple[int, int], set[str]]] = {}
+    for passage in passages:
+        for offset in range(STRIDE):
+            group = grams.setdefault(passage[offset : offset + GRAM], {})
+            group.setdefault((offset, len(passage)), set()).add(passage)
+    return grams
+
+
+def _passages_in(text: str, grams: dict[str, dict[tuple[int, int], set[str]]]) -> list[str]:
+    """The forbidden passages in `text`: a gram is looked up every STRIDE characters, and for each of its
+    groups the stretch of text where such a passage would lie is looked up among them."""
+    found = []
+    for i in range(0, len(text) - GRAM + 1, STRIDE):
+        groups = grams.get(text[i : i + GRAM])
+        if groups is not None:
+            for (offset, length), passages in groups.items():
+                if i >= offset and (candidate := text[i - offset : i - offset + length]) in passages:
+                    found.append(candidate)
+    return found
 
 
 def _json_string(raw: str) -> str:
-    """A quoted string's text with its backslash escapes undone (JSON's, which HTML attributes never use)."""
-    try:
-        return json.loads(f'"{raw}"')
-    except ValueError:
-        return raw
+    """A quoted string's text with its backslash escapes undone (JSON's, which HTML attributes never use),
+    leniently: a text cut at a quote may end in half an escape (\\" in a JSON string)."""
+    text = _ESCAPES.sub(lambda m: chr(int(m[1][1:], 16)) if len(m[1]) == 5 else _CONTROLS.get(m[1], m[1]), raw)
+    try:  # characters beyond the first 65,536 come as two escapes (a surrogate pair): join them
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeError:
+        return text

@@ -26,6 +26,20 @@ class Status(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+class ReviewState(enum.Enum):
+    """Where an item stands with 审核把关, settled by the parser from the item and the config."""
+
+    NOT_REQUIRED = "not_required"  # the config does not ask for review, and no valid review is recorded
+    PENDING = "pending"  # 待审核: review required, none recorded
+    CHANGED = "changed"  # reviewed, then its title, text, scope or window changed: the review is void
+    PASSED = "passed"  # reviewed, and what was reviewed is what is shown
+
+    @property
+    def holds(self) -> bool:
+        """Whether the item must wait: shown nowhere until it is reviewed."""
+        return self in (ReviewState.PENDING, ReviewState.CHANGED)
+
+
 class Kind(enum.Enum):
     FIXED = "fixed"  # 固定公开
     PERIODIC = "periodic"  # 定期公开
@@ -37,6 +51,13 @@ class Kind(enum.Enum):
 
 
 EVERY_LABELS = {"month": "每月", "quarter": "每季度", "half-year": "每半年", "year": "每年"}
+
+# The carriers (公开载体) an entry may use: the public website, the wall boards, the lobby screen. The internal
+# site is not among them: it is the members' record and archive (归档) of everything they may see.
+CARRIERS = ("sites", "boards", "kiosk")
+CARRIER_LABELS = {"sites": "网站", "boards": "公开栏", "kiosk": "电子屏"}
+# 定期公开和随时公开中需要向全社会公开的内容，每次公开的时间一般控制在7至15天 (the county plan).
+PUBLIC_DAYS = (7, 15)
 
 
 @dataclass(frozen=True)
@@ -78,10 +99,22 @@ class CatalogEntry:
     every: str | None = None
     default_days: int | None = None
     department: str | None = None
+    scope: Audience | None = None  # the default scope of its items (范围); None: each item says
+    carriers: tuple[str, ...] = CARRIERS  # where its items appear (方式), besides the internal site
+    public_days: tuple[int, int] | None = None  # the range of a public window; None: 7–15 days for 随时公开 only
 
     @property
     def cadence(self) -> str:
         return EVERY_LABELS.get(self.every or "", "随时")
+
+    @property
+    def window_rule(self) -> tuple[int, int] | None:
+        """The range of days a public item of this kind is shown for, when a rule applies."""
+        return self.public_days or (PUBLIC_DAYS if self.kind is Kind.ADHOC else None)
+
+    @property
+    def carrier_labels(self) -> str:
+        return "、".join(CARRIER_LABELS[c] for c in self.carriers) or "仅党内网站"
 
 
 PAPER_MM = {"A4": (210, 297), "A3": (297, 420), "A2": (420, 594)}
@@ -111,6 +144,7 @@ class Supervision:
     feedback_days: int = 15  # feedback unanswered longer than this is flagged
     request_days: int = 10  # a disclosure request pending longer than this is flagged
     due_soon_days: int = 7
+    start: date | None = None  # the catalogue's first day: what was never published is late from its first due date
 
 
 @dataclass(frozen=True)
@@ -152,6 +186,14 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Review:
+    """审核把关: whether every item needs a reviewer's approval before it is shown, and who may give it."""
+
+    required: bool = False
+    reviewers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     site: Site
     departments: tuple[Department, ...]
@@ -162,6 +204,7 @@ class Config:
     supervision: Supervision = field(default_factory=Supervision)
     deploy: tuple[DeployTarget, ...] = ()
     server: Server = field(default_factory=Server)
+    review: Review = field(default_factory=Review)
 
     def entry(self, key: str) -> CatalogEntry:
         return next(e for e in self.catalog if e.key == key)
@@ -240,6 +283,18 @@ class Item:
     feedback: tuple[FeedbackEntry, ...] = ()
     reopens: str = ""  # id of the item this one re-discloses after rectification (整改后再次公开)
     index_number: str = ""  # 索引号, from the archive register
+    scope_reason: str = ""  # why the item's scope differs from its catalogue entry's (internal pages only)
+    # 审核: who approved it and when, and what the parser settled from that and the config.
+    reviewed_by: str = ""
+    reviewed_on: date | None = None
+    review: ReviewState = ReviewState.NOT_REQUIRED
+    review_hash: str = ""  # what a review of the item as it is now records (title, text, attachments, scope, window)
+    # 撤销 and 更正: when a withdrawal was made, and the item that corrects this one (its id).
+    withdrawn_on: date | None = None
+    replaced_by: str = ""
+    # 阶段性工作逐段公开: items sharing a series are the stages of one matter.
+    series: str = ""
+    stage: str = ""
 
     @property
     def page_path(self) -> str:

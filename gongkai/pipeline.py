@@ -10,24 +10,27 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from gongkai import leaks
+from gongkai.importing.strays import unused_word_files
 from gongkai.incremental import CACHE, Memory, digest, load_memory
 from gongkai.model import Audience, Config, Item
 from gongkai.parallel import both
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
+from gongkai.parsing.placeholders import placeholder_problems
 from gongkai.parsing.requests import parse_requests
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
-from gongkai.register import number_items, parse_register
+from gongkai.register import number_items, parse_register, vanished
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
-from gongkai.rendering.records import register_rows
+from gongkai.rendering.records import records_text, register_rows
+from gongkai.rendering.search import FOLDER, index_site, item_pages, memo_path, readable, render_search_page
 from gongkai.rendering.server import render_server
 from gongkai.rendering.site import Records, SitePages, render_site
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
-from gongkai.writing import MANIFEST, write_tree
+from gongkai.writing import MANIFEST, exclusive, unfinished, write_tree
 
 Outputs = list[tuple[str, bytes]]
 # Up to this many items the two sites are rendered at the same time, in two processes (both cores). Each
@@ -49,7 +52,10 @@ class Options:
     day: date | None = None  # None: today in the site's time zone
     posters: bool = True
     progress: Progress | None = None
-    strict_register: bool = False  # `check` (and so CI and the pre-commit hook) fails on unregistered items
+    # `check` (and so CI and the pre-commit hook) fails on unregistered items and on placeholder text left in an
+    # item; `build` only warns about them.
+    strict: bool = False
+    search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
 
 
 @dataclass(frozen=True)
@@ -73,20 +79,27 @@ class Result:
 def build(paths: Paths, options: Options = Options(), memory: Memory | None = None, always: bool = False) -> Result | None:
     """The build: everything below is pure except reading here and writing the tree at the end. Returns None
     when inputs, date, options, fonts and code are those of the output already there (unless `always`).
-    `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output."""
+    `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output.
+    One build at a time writes an output: from the up-to-date check to the last file, another build waits."""
     snapshot, options, fonts = _prepare(paths, options)
     # No day means a broken config, which `run` reports.
-    record = build_record(snapshot, options.day, options.posters, fonts) if options.day else None
-    if not always and record is not None and _already_built(paths.output, record):
-        return None
-    result = _run(paths, snapshot, options, fonts, memory)
-    written = write_tree(paths.output, [*result.outputs, (BUILD_RECORD, json.dumps(record, indent=2).encode())])
+    record = build_record(snapshot, options.day, options.posters, fonts, options.search) if options.day else None
+    waiting = (lambda: options.progress(f"{paths.output}/ 正在被另一个构建写入，等它完成后继续…")) if options.progress else None
+    with exclusive(paths.output, waiting) as output:
+        if not always and record is not None and _already_built(paths.output, record):
+            return None
+        # An interrupted write left a tree that may mix two builds: nothing in it is reused, and the writer
+        # compares every file with the bytes on disk.
+        repair = unfinished(paths.output)
+        result = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair)
+        seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
+        written = write_tree(output, result.outputs, seal)
     return replace(result, written=tuple(written))
 
 
 def check(paths: Paths, options: Options = Options()) -> Result:
     """The build without the writer, and strict about the archive register: nothing on disk changes."""
-    snapshot, options, fonts = _prepare(paths, replace(options, strict_register=True))
+    snapshot, options, fonts = _prepare(paths, replace(options, strict=True))
     return _run(paths, snapshot, options, fonts)
 
 
@@ -103,10 +116,15 @@ def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
     return snapshot, options, fonts
 
 
-def _run(paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None) -> Result:
-    """`run` with the previous output's memory: its posters and its parsed items and pages."""
-    cache = read_poster_cache(paths.output) if options.posters else {}
-    return run(snapshot, options, cache, fonts, memory or load_memory(paths.output))
+def _run(
+    paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None, trust_output: bool = True
+) -> Result:
+    """`run` with the previous output's memory, unless the output is not to be trusted: its posters and its
+    parsed items and pages."""
+    cache = read_poster_cache(paths.output) if options.posters and trust_output else {}
+    if memory is None:
+        memory = load_memory(paths.output, code_version()) if trust_output else Memory()
+    return run(snapshot, options, cache, fonts, memory)
 
 
 def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tuple[Item, ...], list[Problem]]:
@@ -130,34 +148,54 @@ def run(
     requests, request_errors = parse_requests(snapshot)
     entries = parse_register(snapshot.register, snapshot.register_path)
     items, unregistered = number_items(items, entries, snapshot.register_path)
-    if errors := request_errors + (unregistered if options.strict_register else []):
-        raise Problems(errors)
-    warnings += _summarised(unregistered, snapshot.register_path)
     day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
+    # Nothing published vanishes: a shown item's file deleted without `retire` fails check and build alike.
+    gone = vanished(entries, items, day, snapshot.register_path, snapshot.content_root)
+    unfinished_text = placeholder_problems(snapshot, items)
+    if errors := request_errors + gone + (unregistered + unfinished_text if options.strict else []):
+        raise Problems(errors)
+    warnings += _summarised(unregistered, snapshot.register_path) + unfinished_text
+    warnings += unused_word_files(snapshot, items)
     views = {audience: view(items, audience, day) for audience in Audience}
     report = supervise(items, requests, config, day)
     records = Records(report, register_rows(items, entries))
     sites = {audience: SitePages(seen, config, snapshot.templates, snapshot.templates_root) for audience, seen in views.items()}
-    markers = leaks.forbidden(items, Audience.PUBLIC, day)
-    allowed = lambda: public_text(snapshot, views[Audience.PUBLIC])  # noqa: E731 - built only if a title recurs
+    # What each audience must not see. The public's is found before the fork, so that both processes have it.
+    markers = {Audience.PUBLIC: leaks.forbidden(items, Audience.PUBLIC, day)}
+    record_texts = records_text(report, records.rows)
+
+    def _scan(files: Outputs, audience: Audience) -> None:
+        """Every output is scanned against its own audience: the members' too (drafts, items not yet begun)."""
+        if audience not in markers:
+            markers[audience] = leaks.forbidden(items, audience, day)
+        extra = record_texts if audience is Audience.INTERNAL else ()
+        allowed = lambda: public_text(snapshot, views[audience], *extra)  # noqa: E731 - built only if a text recurs
+        if problems := leaks.scan(files, markers[audience], leaks.OUTPUTS[audience], allowed):
+            raise Problems(problems)
 
     def render_audience(audience: Audience) -> tuple[Outputs, dict[str, str]]:
-        """One audience's site, and the kiosk if it shows that audience's view; scanned if public."""
+        """One audience's site, and the kiosk if it shows that audience's view; scanned against that audience."""
         pages: dict[str, str] = {}
         internal_records = records if audience is Audience.INTERNAL else None
         files = render_site(sites[audience], snapshot.content, internal_records, memory, pages)
+        files += render_search_page(sites[audience])
+        index = None
+        if options.search:  # made from the pages as rendered: the index holds nothing its site does not show
+            index = index_site(item_pages(sites[audience], files), f"{audience.value}/", memory.previous_bytes)
+            files += index.files
         outputs = [(f"{audience.value}/{path}", data) for path, data in files]
+        if index is not None:
+            outputs.append((memo_path(audience.value), index.memo()))
         if config.kiosk.audience is audience:
             outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
-        if audience is Audience.PUBLIC:
-            # A page reused from the last build was scanned then, and its key covers everything it shows.
-            reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
-            _scan([(path, data) for path, data in outputs if path not in reused])
+        # A page reused from the last build was scanned then, and its key covers everything it shows.
+        reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
+        bundle = f"{audience.value}/{FOLDER}/"
+        scanned = [(path, data) for path, data in outputs if path not in reused and not path.startswith(bundle)]
+        if index is not None and not index.reused:  # the index as the scanner can read it: decompressed
+            scanned += [(f"{audience.value}/{path}", data) for path, data in readable(index.files)]
+        _scan(scanned, audience)
         return outputs, pages
-
-    def _scan(files: Outputs) -> None:
-        if problems := leaks.scan(files, markers, "公开输出", allowed):
-            raise Problems(problems)
 
     # Two processes, both cores. Each holds what it renders: past a few thousand items, one does both.
     (outputs, pages), (public, public_pages) = both(
@@ -173,7 +211,9 @@ def run(
         else []
     )
     # Scan before any PDF is made: the posters' HTML holds all their text.
-    _scan([(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is Audience.PUBLIC])
+    for audience in Audience:
+        if boards := [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is audience]:
+            _scan(boards, audience)
     posters, errors, poster_warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
     if errors:
         raise Problems(errors)
@@ -182,21 +222,29 @@ def run(
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
     outputs += render_server(config, snapshot.templates, snapshot.templates_root)
     memory.pages = pages
-    outputs.append((CACHE, memory.dump()))
+    outputs.append((CACHE, memory.dump(code_version())))
+    warnings += memory.take_warnings()
     boards = {s.board.key: s.view for s in sources}
     warnings = (*warnings, *poster_warnings)
+    # serve's quick redraw (retouch.py) scans its pages against these. Not the passages: indexing them costs
+    # 16 ms per 1,000 items at each save, and the text it redraws is new (the full build that follows scans it).
+    public_markers = tuple(m for m in markers[Audience.PUBLIC] if m.how != leaks.PASSAGE)
     return Result(
-        config, day, items, views, sorted(outputs), warnings, boards, report, (), snapshot, memory, sites, tuple(markers)
+        config, day, items, views, sorted(outputs), warnings, boards, report, (), snapshot, memory, sites, public_markers
     )
 
 
-def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str) -> dict[str, object]:
+def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str, search: bool = True) -> dict[str, object]:
     """What an output was built from; equal records, equal outputs. Deploy reads it too."""
-    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts], "code": code_version()}
+    record: dict[str, object] = {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts]}
+    return record | {"search": search, "code": code_version()}
 
 
 def _already_built(output: Path, record: dict[str, object]) -> bool:
-    """Same inputs, date, options and code as the output there, and none of its files missing: nothing to do."""
+    """Same inputs, date, options and code as the output there, its last write finished, and none of its files
+    missing: nothing to do. (The writer removes the record before it changes anything and writes it last.)"""
+    if unfinished(output):
+        return False
     try:
         previous = json.loads((output / BUILD_RECORD).read_text("utf-8"))
         manifest = json.loads((output / MANIFEST).read_text("utf-8"))
@@ -220,11 +268,15 @@ def _summarised(unregistered: list[Problem], register_path: str) -> list[Problem
     return [Problem(first.path, first.line, message)]
 
 
-def public_text(snapshot: Snapshot, public: View) -> str:
-    """Everything the public may legitimately read, to tell a coincidence from a leak."""
-    parts = [snapshot.config.decode("utf-8", "replace"), *snapshot.templates.values()]
-    for shown in public.current:
-        parts += [shown.item.title, shown.item.withdrawn_reason]
+def public_text(snapshot: Snapshot, seen: View, *extra: str) -> str:
+    """Everything the audience of `seen` may legitimately read (the public's, or the members' with `extra`, the
+    record pages' own texts), to tell a coincidence from a leak."""
+    parts = [snapshot.config.decode("utf-8", "replace"), *snapshot.templates.values(), *extra]
+    for shown in seen.everything:
+        item = shown.item
+        parts += [item.title, item.withdrawn_reason, item.doc_number, item.issuer, item.department, item.index_number]
         if shown.full:
-            parts += [shown.item.summary, shown.item.body_html, *(a.name for a in shown.item.attachments)]
-    return "\n".join(parts)
+            parts += [item.summary, item.body_html, *(a.name for a in item.attachments)]
+        if seen.audience is Audience.INTERNAL:
+            parts += [text for f in item.feedback for text in (f.summary, f.response)]
+    return "\0".join(parts)  # no text holds it: the scan cuts this into the texts it is made of

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from gongkai.desk.app import Desk
 from gongkai.incremental import CACHE
-from gongkai.pipeline import Options, Paths, Result, build
+from gongkai.pipeline import BUILD_RECORD, Options, Paths, Result, build
 from gongkai.problems import Problems
 from gongkai.retouch import retouch
 from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
-from gongkai.writing import MANIFEST, OutputRefused, update_files
+from gongkai.writing import MANIFEST, OutputRefused, WriteFailed, unfinished, update_files
 
 
 class Rebuilder:
@@ -29,6 +31,7 @@ class Rebuilder:
         self._pending_lock = threading.Lock()
         self._last: Result | None = None  # the last good build
         self._manifest: tuple[int, int] | None = None  # the manifest's identity after our last write
+        self._finished = False  # serve is stopping
 
     def __call__(self, changed: frozenset[Path] = frozenset()) -> None:
         with self._pending_lock:
@@ -37,7 +40,7 @@ class Rebuilder:
         if not self._lock.acquire(blocking=False):
             return  # the running build will see the flag and go again
         try:
-            while self._again.is_set():
+            while self._again.is_set() and not self._finished:
                 self._again.clear()
                 with self._pending_lock:
                     pending, self._pending = frozenset(self._pending), set()
@@ -46,8 +49,20 @@ class Rebuilder:
             self._lock.release()
 
     def once(self, changed: frozenset[Path] = frozenset()) -> bool:
+        # A tree an interrupted write left mixed is not shown while this build repairs it; a whole one is, as
+        # this build updates it file by file.
+        whole = not unfinished(self.paths.output)
+        with self.session.changed:
+            self.session.writing = whole
+        try:
+            return self._once(changed, whole)
+        finally:
+            with self.session.changed:
+                self.session.writing = False
+
+    def _once(self, changed: frozenset[Path], whole: bool) -> bool:
         started = time.monotonic()
-        if changed and self._last is not None and self._ours():
+        if changed and whole and self._last is not None and self._ours():
             self._retouch(changed, started)
         last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
         try:
@@ -59,9 +74,17 @@ class Rebuilder:
             self.session.failed(lines)
             self._last = None  # until a build succeeds, every save goes through the full build
             return False
-        except OutputRefused as refusal:
+        except (OutputRefused, WriteFailed) as refusal:
             self.session.failed([str(refusal)])
             print(refusal, file=sys.stderr)
+            return False
+        except OSError as error:  # a full disk, a read-only folder: the output stays as it was, or marked unfinished
+            line = (
+                f"{error.filename or self.paths.output}: 无法写入输出文件夹（{error.strerror or error}），请检查磁盘空间和权限。"
+            )
+            print(line, file=sys.stderr, flush=True)
+            self.session.failed([line])
+            self._last = None
             return False
         if result is not None:  # None: a save that changed nothing, the output and the last build stand
             self._last = result
@@ -81,14 +104,14 @@ class Rebuilder:
         pages = retouch(self._last, edits)
         if not pages:
             return
-        # The build's memory on disk no longer describes these pages (it goes first); the one kept here
-        # forgets them too.
+        # The build's memory and record on disk no longer describe these pages (they go); the memory kept
+        # here forgets them too.
         if self._last.memory is not None:
             for path, _ in pages:
                 self._last.memory.pages.pop(path, None)
         try:
-            written = update_files(self.paths.output, pages, remove=[CACHE])
-        except (OutputRefused, OSError):
+            written = update_files(self.paths.output, pages, remove=[CACHE, BUILD_RECORD])
+        except (OutputRefused, WriteFailed, OSError):
             return  # the output went away under us: the full build writes it whole, or says why not
         self._manifest = self._identity()
         print(f"已更新 {len(written)} 个页面（{(time.monotonic() - started) * 1000:.0f} 毫秒），正在更新其余部分…", flush=True)
@@ -105,28 +128,86 @@ class Rebuilder:
         """Whether the output is still as our last write left it (the writer replaces the manifest each time)."""
         return self._manifest is not None and self._identity() == self._manifest
 
+    def finish(self, timeout: float) -> None:
+        """Lets a build under way end, and no other start."""
+        self._finished = True
+        if self._lock.acquire(timeout=timeout):
+            self._lock.release()
 
-def serve(paths: Paths, options: Options, port: int) -> int:
+
+class _Stop(Exception):
+    """Raised in the main thread by the first SIGINT or SIGTERM once the preview is up."""
+
+
+@dataclass
+class _Signals:
+    """What the signal handler knows; it takes no lock (it runs between any two lines of the main thread)."""
+
+    asked: bool = False
+    serving: bool = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.asked:
+            raise KeyboardInterrupt  # asked twice: the user does not want to wait for the build
+        self.asked = True
+        if self.serving:
+            raise _Stop
+
+
+def serve(paths: Paths, options: Options, port: int, desk: Desk | None = None, host: str = "127.0.0.1") -> int:
+    """Builds, then serves and rebuilds on each save until SIGINT (Ctrl-C) or SIGTERM: exits 0 with the watcher
+    stopped, the port closed and no build left half-written. A second signal cuts a build short (exit 130)."""
+    signals = _Signals()
+    # Set explicitly, for SIGINT too: a background job of a non-interactive shell starts with SIGINT ignored.
+    previous = {number: signal.signal(number, signals) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _serve(paths, options, port, signals, desk, host)
+    except KeyboardInterrupt:
+        note = "；输出文件夹没有写完，下次构建会把它补全" if unfinished(paths.output) else ""
+        print(f"\n已中断{note}。", file=sys.stderr)
+        return 130
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _serve(paths: Paths, options: Options, port: int, signals: _Signals, desk: Desk | None, host: str) -> int:
     session = Session()
     rebuild = Rebuilder(paths, replace(options, progress=None), session)
-    if not rebuild.once() and not (paths.output / "public").exists():
-        print("首次构建失败且没有可显示的结果；修改文件后会自动重试。", file=sys.stderr)
-    server = make_server(paths.output, session, port)
+    if not rebuild.once():
+        if unfinished(paths.output):
+            print("上一次生成被中断且首次构建失败：预览只显示错误，不显示新旧混杂的页面；修改文件后会自动重试。", file=sys.stderr)
+        elif not (paths.output / "public").exists():
+            print("首次构建失败且没有可显示的结果；修改文件后会自动重试。", file=sys.stderr)
+    if signals.asked:  # during the first build, which was left to finish
+        print("正在退出…", flush=True)
+        return 0
+    try:
+        server = make_server(paths.output, session, port, desk, host)
+    except OSError as error:
+        print(f"命令用法错误：无法在 {host}:{port} 上提供预览（{error.strerror}）：端口可能已被占用，"
+              "请用 --port 换一个（0 表示任选一个空闲端口）。", file=sys.stderr)  # fmt: skip
+        return 2
     watcher = Watcher([paths.content, paths.templates, paths.config], rebuild)
     watcher.start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    base = f"http://{host}:{server.server_address[1]}"
     print(f"预览：{base}/internal/  {base}/public/  {base}/kiosk/  {base}/posters/")
+    if desk is not None:
+        print(f"编辑台：{base}/desk/")
     print("保存文件后自动重新生成并刷新浏览器。按 Ctrl-C 退出。", flush=True)
     try:
-        while thread.is_alive():
-            thread.join(0.5)
-    except KeyboardInterrupt:
-        print("\n正在退出…")
+        signals.serving = True
+        while not signals.asked and thread.is_alive():
+            thread.join(1.0)
+    except _Stop:
+        pass
     finally:
+        print("\n正在退出…", flush=True)
         watcher.stop()
-        session.close()
+        session.close()  # ends the event streams
         server.shutdown()
         server.server_close()
+        rebuild.finish(timeout=600)  # a build under way ends whole rather than cut short
     return 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,8 +63,12 @@ def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path, reg
         config = b""
     register = None
     register_path = register_path or config_path.with_name("register.yaml")
-    if register_path.is_file():
+    try:
         register = register_path.read_bytes()
+    except FileNotFoundError:
+        pass  # no register yet: numbers are assigned by `register`
+    except OSError as error:
+        problems.append(Problem(str(register_path), 1, _unreadable(error, "文件")))
     if problems:
         raise Problems(problems)
     return Snapshot(
@@ -78,25 +84,55 @@ def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path, reg
 
 
 def _read_tree(root: Path, problems: list[Problem]) -> dict[str, bytes]:
-    """Reads every regular file below root; symlinks may not point outside it (that would publish other files)."""
+    """Reads every regular file below root; symlinks may not point outside it (that would publish other files).
+    Whatever cannot be read is a problem: a folder skipped in silence would silently unpublish its items."""
     if not root.is_dir():
         problems.append(Problem(str(root), 1, "找不到这个文件夹。请确认路径，或用命令行参数指定。(folder not found)"))
         return {}
     real_root = root.resolve()
     files: dict[str, bytes] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        problems.append(Problem(str(error.filename), 1, _unreadable(error, "文件夹")))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+        for name in [d for d in dirnames if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d))]:
+            rel = (Path(dirpath) / name).relative_to(root).as_posix()
+            problems.append(Problem(f"{root}/{rel}", 1, "这是指向文件夹的符号链接，其中的文件不会被读取。请把文件夹复制进来。"))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(n for n in filenames if not n.startswith(".")):
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
+            where = f"{root}/{_printable(rel)}"
+            if _printable(rel) != rel:
+                problems.append(
+                    Problem(where, 1, "文件名或文件夹名不是 UTF-8 编码，网页无法引用。请重新命名（在本机上重新输入名字）。")
+                )
+                continue
             if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                problems.append(Problem(f"{root}/{rel}", 1, "符号链接指向文件夹之外，不能发布。请把文件复制进来。"))
+                problems.append(Problem(where, 1, "符号链接指向文件夹之外，不能发布。请把文件复制进来。"))
                 continue
             try:
+                if not stat.S_ISREG(path.stat().st_mode):  # a pipe or device would block the build or never end
+                    problems.append(Problem(where, 1, "这不是普通文件（可能是管道或设备），不能发布。请删除它或换成普通文件。"))
+                    continue
                 files[rel] = path.read_bytes()
             except OSError as error:
-                problems.append(Problem(f"{root}/{rel}", 1, f"无法读取：{error.strerror}"))
+                problems.append(Problem(where, 1, _unreadable(error, "文件")))
     return files
+
+
+def _unreadable(error: OSError, what: str) -> str:
+    if error.errno == errno.ENAMETOOLONG:
+        return f"路径太长，系统无法读取这个{what}。请缩短文件夹和文件的名字，或少套几层文件夹。"
+    if error.errno == errno.EACCES:
+        return f"没有权限读取这个{what}。请检查它的访问权限。"
+    return f"无法读取这个{what}：{error.strerror}"
+
+
+def _printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (a name made on a GBK system) become U+FFFD."""
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 POSTER_KEYS = ".cache/posters.json"

@@ -8,10 +8,11 @@ files; `check` fails while any item has none."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 import yaml
 
-from gongkai.model import Config, Item, Status
+from gongkai.model import Config, Item, ReviewState, Status
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.text import decode
 from gongkai.problems import Problem, Problems
@@ -21,6 +22,8 @@ HEADER = """\
 # 不要手工修改编号：编号一经分配，永不改变、永不重复使用（文件删除后编号仍保留在这里）。
 """
 ENTRY_KEYS = ("id", "number", "series", "serial", "title", "category", "valid_from")
+# Written only when set: what the register keeps of a reviewed item, and of an item retired on purpose.
+RECORD_KEYS = ("valid_until", "reviewed_by", "reviewed_on", "retired_on", "retired_reason")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,12 @@ class Entry:
     title: str
     category: str
     valid_from: str
+    valid_until: str = ""
+    reviewed_by: str = ""
+    reviewed_on: str = ""
+    retired_on: str = ""  # set by `retire`: the file is gone on purpose, the entry stays (已移除)
+    retired_reason: str = ""
+    line: int = 0  # where the entry starts in register.yaml, for messages
 
     @property
     def fingerprint(self) -> tuple[str, str, str]:
@@ -56,7 +65,7 @@ def parse_register(data: bytes | None, path: str) -> tuple[Entry, ...]:
 
 
 def _entry(fields: Fields) -> Entry:
-    fields.check_keys(ENTRY_KEYS)
+    fields.check_keys((*ENTRY_KEYS, *RECORD_KEYS))
     return Entry(
         id=fields.text("id", required=True),
         number=fields.text("number", required=True),
@@ -65,6 +74,8 @@ def _entry(fields: Fields) -> Entry:
         title=fields.text("title"),
         category=fields.text("category"),
         valid_from=fields.text("valid_from"),
+        **{key: fields.text(key) for key in RECORD_KEYS},
+        line=fields.line,
     )
 
 
@@ -77,7 +88,7 @@ def update_register(entries: tuple[Entry, ...], items: tuple[Item, ...], config:
     """New numbers for unregistered items, renamed files followed. Returns (entries, what changed, in words)."""
     by_id = {e.id: e for e in entries}
     present = {i.id for i in items}
-    orphans = [e for e in entries if e.id not in present]
+    orphans = [e for e in entries if e.id not in present and not e.retired_on]  # a retired number follows nothing
     serials: dict[str, int] = {}
     for entry in entries:
         serials[entry.series] = max(serials.get(entry.series, 0), entry.serial)
@@ -99,11 +110,30 @@ def update_register(entries: tuple[Entry, ...], items: tuple[Item, ...], config:
         )
         result[item.id] = Entry(item.id, number, series, serials[series], item.title, item.category, item.valid_from.isoformat())
         changes.append(f"{number}：{item.id}（新登记）")
+    for item in items:
+        entry = result.get(item.id)
+        if entry is not None and not entry.retired_on and (review := reviewed(item)) and review != entry_review(entry):
+            result[item.id] = replace(entry, reviewed_by=review[0], reviewed_on=review[1])
+            changes.append(f"{entry.number}：{item.id}（审核：{review[0]}，{review[1]}）")
     return tuple(sorted(result.values(), key=lambda e: (e.series, e.serial))), changes
 
 
+def reviewed(item: Item) -> tuple[str, str] | None:
+    """The reviewer and date the register keeps for an item whose review holds."""
+    if item.review is ReviewState.PASSED and item.reviewed_on is not None:
+        return item.reviewed_by, item.reviewed_on.isoformat()
+    return None
+
+
+def entry_review(entry: Entry) -> tuple[str, str] | None:
+    return (entry.reviewed_by, entry.reviewed_on) if entry.reviewed_by else None
+
+
 def dump_register(entries: tuple[Entry, ...]) -> bytes:
-    numbers = [{key: getattr(e, key) for key in ENTRY_KEYS} for e in entries]
+    numbers = [
+        {key: getattr(e, key) for key in ENTRY_KEYS} | {key: value for key in RECORD_KEYS if (value := getattr(e, key))}
+        for e in entries
+    ]
     return (HEADER + yaml.safe_dump({"numbers": numbers}, allow_unicode=True, sort_keys=False, width=1000)).encode("utf-8")
 
 
@@ -118,3 +148,48 @@ def number_items(
         if registered(i) and i.id not in numbers
     ]
     return tuple(replace(i, index_number=numbers.get(i.id, "")) for i in items), stale
+
+
+def vanished(
+    entries: tuple[Entry, ...], items: tuple[Item, ...], day: date, register_path: str, content_root: str
+) -> list[Problem]:
+    """Nothing published vanishes: an entry whose item has been shown (its day has come) but whose file is gone
+    is an error, unless the file was renamed (an unregistered item with its category, start and title) or
+    retired on purpose. A retired entry's path may not be used again: the number would follow the new file."""
+    present = {i.id for i in items}
+    numbered = {e.id for e in entries}
+    renamed = {(i.category, i.valid_from.isoformat(), i.title) for i in items if registered(i) and i.id not in numbered}
+    problems = []
+    for e in entries:
+        where = f"{content_root}/{e.id}"
+        if e.retired_on and e.id in present:
+            message = (
+                f"{where} 的索引号 {e.number} 已于 {e.retired_on} 移除（retire），但又出现了同名文件。"
+                "移除的编号不再使用：请给新文件换一个名字，再运行 python build.py register。"
+            )
+            problems.append(Problem(register_path, e.line, message))
+        elif not e.retired_on and e.id not in present and e.valid_from <= day.isoformat() and e.fingerprint not in renamed:
+            message = (
+                f"已公开的事项“{e.title}”（索引号 {e.number}，{e.valid_from} 起公开）的文件 {where} 不见了。"
+                "公开过的事项不能删除：请恢复文件，要撤下就改为 status: withdrawn 并写明 withdrawn_on 和 withdrawn_reason；"
+                f"确需从归档中移除，请运行 python build.py retire {where} --reason 原因。"
+            )
+            problems.append(Problem(register_path, e.line, message))
+    return problems
+
+
+def retire(entry: Entry, item: Item | None, day: date, reason: str) -> Entry:
+    """The register entry of an item removed on purpose: its number, title, window, review and the reason."""
+    if item is None:
+        return replace(entry, retired_on=day.isoformat(), retired_reason=reason)
+    review = reviewed(item) or entry_review(entry) or ("", "")
+    return replace(
+        entry,
+        title=item.title,
+        valid_from=item.valid_from.isoformat(),
+        valid_until=item.valid_until.isoformat() if item.valid_until else "",
+        reviewed_by=review[0],
+        reviewed_on=review[1],
+        retired_on=day.isoformat(),
+        retired_reason=reason,
+    )

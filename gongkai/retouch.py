@@ -36,7 +36,8 @@ def retouch(last: Result, changed: Mapping[str, bytes]) -> Outputs | None:
         item, errors, warnings = parse_item(edited, last.config, relpath)
         if item is None or errors or tuple(warnings) != cached.warnings:
             return None
-        if replace(item, body_html=cached.item.body_html) != cached.item:
+        # The text is part of what a review vouches for: its hash changes with it, the review state may not.
+        if replace(item, body_html=cached.item.body_html, review_hash=cached.item.review_hash) != cached.item:
             return None  # more than the text changed: lists, windows or relations may change too
         if cached.item.id in by_id:  # the last build's item: windows settled, 索引号 assigned
             redrawn.append(replace(by_id[cached.item.id], body_html=item.body_html))
@@ -49,6 +50,9 @@ def retouch(last: Result, changed: Mapping[str, bytes]) -> Outputs | None:
                 outputs.append((f"{audience.value}/{path}", data))
     public = [(path, data) for path, data in outputs if path.startswith(f"{Audience.PUBLIC.value}/")]
     public_view = last.views[Audience.PUBLIC]
-    if leaks.scan(public, list(last.markers), "公开输出", lambda: public_text(edited, public_view)):
+    # The last build's markers cannot know the new text: passages of what the redrawn items may not show the
+    # public (a withdrawn item's new text, any feedback) join them, or a restyled template could write it.
+    markers = [*last.markers, *leaks.forbidden(redrawn, Audience.PUBLIC, public_view.day)]
+    if leaks.scan(public, markers, "公开输出", lambda: public_text(edited, public_view)):
         return None  # the full build reports it, and writes nothing
     return outputs

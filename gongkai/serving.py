@@ -3,17 +3,34 @@ reload after each rebuild (server-sent events) and overlays the errors of a fail
 
 from __future__ import annotations
 
+import html
 import http.server
+import io
 import json
+import os
+import select
+import socket
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote
+
+from gongkai.admission import (
+    SECTIONS,
+    HeadReader,
+    PreviewServer,
+    decoded_path,
+    own_hosts,
+    section_file,
+)
+from gongkai.desk.app import Desk
+from gongkai.desk.exchange import admitted, answer
+from gongkai.writing import unfinished
 
 EVENTS = "/__gongkai/events"
-SECTIONS = ("internal", "public", "kiosk", "posters")
 
 # Injected into every HTML page as it is served (never into the files on disk): listens for rebuilds.
 LIVE_RELOAD = """<script>
@@ -42,6 +59,8 @@ LIVE_RELOAD = """<script>
 """
 
 
+LIVE_RELOAD_BYTES = LIVE_RELOAD.encode()
+
 MAX_LISTED = 500  # beyond this many changed files a reload event says "*" (everything)
 KEPT = 100  # generations whose changed files are remembered for listeners that fell behind
 
@@ -53,6 +72,7 @@ class Session:
     generation: int = 0
     errors: list[str] = field(default_factory=list)
     closed: bool = False
+    writing: bool = False  # serve's own build is updating a whole output: its files may be served meanwhile
     changed: threading.Condition = field(default_factory=threading.Condition)
     written: dict[int, tuple[str, ...]] = field(default_factory=dict)  # generation -> URL paths it changed
 
@@ -85,95 +105,198 @@ class Session:
             self.changed.notify_all()
 
 
-def make_server(output: Path, session: Session, port: int) -> http.server.ThreadingHTTPServer:
+def make_server(output: Path, session: Session, port: int, desk: Desk | None = None, host: str = "127.0.0.1") -> PreviewServer:
+    """The preview on 127.0.0.1, or on `host` when the desk serves another address (it then asks every
+    request for a password: gongkai/desk/exchange.py)."""
+
     class Handler(_PreviewHandler):
         root = output.absolute()
+        home = os.path.realpath(output)
         state = session
+        editing = desk
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    server = PreviewServer((host, port), Handler)
+    port = server.server_address[1]
+    Handler.hosts = own_hosts(port) | frozenset({f"{host}:{port}"})
+    if desk is not None:  # the names the desk answers to, now that the port is known
+        desk.hosts = frozenset(f"{name}:{port}" for name in desk.hosts)
     return server
 
 
 class _PreviewHandler(http.server.BaseHTTPRequestHandler):
     root: Path
+    home: str  # the output folder's real path
     state: Session
+    hosts: frozenset[str]
+    server: PreviewServer
+    editing: Desk | None = None  # the 编辑台 at /desk/ (gongkai/desk/)
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # an answer's last packet goes at once, not after the client's delayed ACK
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the terminal is for build messages
 
+    def setup(self) -> None:
+        super().setup()
+        self.head = HeadReader(self.connection)
+        self.rfile = io.BufferedReader(self.head)
+
+    def handle_one_request(self) -> None:
+        self.head.deadline = time.monotonic() + self.server.head_seconds  # idle or slow, a connection ends here
+        super().handle_one_request()
+
+    def _admit(self) -> tuple[str, str] | None:
+        """(decoded path, signed-in user or '') once the request is for us (its Host), well-formed and (with a
+        desk on another address) signed in; None when it was answered already."""
+        self.head.deadline = None
+        self.connection.settimeout(self.server.send_seconds)
+        if len(self.headers.get_all("Host", [])) != 1:
+            self._send(400, "text/plain; charset=utf-8", "请求缺少 Host，或有多个。".encode())
+            return None
+        if self.headers["Host"].lower() not in self.hosts:
+            self._send(421, "text/plain; charset=utf-8", "这是本机预览，只接受 127.0.0.1 或 localhost 的地址。".encode())
+            return None
+        path = decoded_path(self.path)
+        if path is None:
+            self._send(400, "text/plain; charset=utf-8", "无法识别的地址。".encode())
+            return None
+        user = admitted(self, self.editing) if self.editing is not None else ""
+        if user is None:
+            return None  # asked for a password
+        return path, user
+
+    def do_POST(self) -> None:
+        admission = self._admit()
+        if admission is None:
+            return
+        path, user = admission
+        if self.editing is not None and path.startswith("/desk/"):
+            answer(self, self.editing, user)
+        else:
+            self._send(405, "text/plain; charset=utf-8", "只有编辑台接受提交。".encode())
+
     def do_GET(self) -> None:
-        path = unquote(urlsplit(self.path).path)
+        admission = self._admit()
+        if admission is None:
+            return
+        path, user = admission
+        if self.editing is not None and (path == "/desk" or path.startswith("/desk/")):
+            answer(self, self.editing, user)
+            return
         if path == EVENTS:
             self._events()
             return
         if path == "/":
-            links = "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in SECTIONS)
+            links = "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in (*SECTIONS, *(("desk",) if self.editing else ())))
             self._send(
                 200,
                 "text/html; charset=utf-8",
                 f"<!DOCTYPE html><meta charset=utf-8><title>预览</title><ul>{links}</ul>".encode(),
             )
             return
-        target = (self.root / path.lstrip("/")).resolve()
-        if not target.is_relative_to(self.root) or not path.startswith(tuple(f"/{s}" for s in SECTIONS)):
-            self._send(404, "text/plain; charset=utf-8", "没有这个页面".encode())
+        target = section_file(self.home, path)
+        if target is not None and self._mixed():
+            self._send(503, "text/html; charset=utf-8", self._mixed_page())
             return
-        if target.is_dir():
+        if target is not None and os.path.isdir(target):
             if not path.endswith("/"):
                 self.send_response(301)
-                self.send_header("Location", path + "/")
+                self.send_header("Location", quote(path) + "/")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            target = target / "index.html"
+            target = section_file(self.home, f"{path}index.html")  # checked as any file: it may be a symlink
         try:
-            data = target.read_bytes()  # one open: the whole file from one build, never half of a rewrite
+            if target is None:
+                raise FileNotFoundError(path)
+            with open(target, "rb") as file:  # one open: the whole file from one build, never half of a rewrite
+                data = file.read()
         except OSError:
             self._send(404, "text/plain; charset=utf-8", "没有这个页面".encode())
             return
-        kind = _content_type(target.name)
+        kind = _content_type(target)
         if kind.startswith("text/html"):
-            data = data.replace(b"</body>", LIVE_RELOAD.encode() + b"</body>", 1)
+            data = data.replace(b"</body>", LIVE_RELOAD_BYTES + b"</body>", 1)
         self._send(200, kind, data)
+
+    def _mixed(self) -> bool:
+        """An interrupted write left the output a possible mix of two builds, and it is not serve's own build
+        that is now making it whole: show why instead of it."""
+        with self.state.changed:
+            writing = self.state.writing
+        return not writing and unfinished(self.root)
+
+    def _mixed_page(self) -> bytes:
+        with self.state.changed:
+            errors = list(self.state.errors)
+        what = (
+            "构建失败，请按下面的文件和行号修改，保存后会自动重新生成并刷新：\n\n" + "\n".join(errors)
+            if errors
+            else "请稍候：重新生成完成后会自动刷新；若一直停在这里，请保存任一文件或重新运行 serve。"
+        )
+        return (
+            "<!DOCTYPE html><html lang=zh-CN><meta charset=utf-8><title>预览暂停</title><body>"
+            "<h1>输出文件夹上一次生成被中断，内容可能新旧混杂，预览暂不显示</h1>"
+            f'<pre style="white-space:pre-wrap">{html.escape(what)}</pre>'
+            '<script>new EventSource("/__gongkai/events").addEventListener("reload", function () '
+            "{ location.reload(); });</script></body></html>"
+        ).encode()
 
     def _send(self, status: int, kind: str, data: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        if status in (400, 421):  # a request we do not understand, or not for us: nothing more on it
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(data)
 
     def _events(self) -> None:
+        if not self.server.stream_opened():
+            self._send(503, "text/plain; charset=utf-8", "打开的预览页面太多，请关掉一些。".encode())
+            return
+        self.close_connection = True  # the stream ends with the connection
+        try:
+            self._stream(self.state)
+        except OSError:
+            return  # the client went away, or stopped reading
+        finally:
+            self.server.stream_closed()
+
+    def _stream(self, state: Session) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
         self.end_headers()
-        state = self.state
         with state.changed:
             seen = state.generation
             errors = list(state.errors)
-        try:
-            self._event("errors", errors)
-            while True:
-                with state.changed:
-                    state.changed.wait_for(lambda seen=seen: state.generation != seen or state.closed, timeout=15)
-                    if state.closed:
-                        return
-                    changed, had_errors, errors = state.generation != seen, bool(errors), list(state.errors)
-                    written = state.since(seen) if changed else []
-                    seen = state.generation
-                if not changed:
-                    self.wfile.write(b": keep-alive\n\n")
-                elif errors or had_errors:
-                    self._event("errors", errors)  # shows the overlay, or clears it after a fix
-                if changed and not errors and written:
-                    self._event("reload", written)
-                self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            return
+        self._event("errors", errors)
+        while True:
+            with state.changed:
+                state.changed.wait_for(lambda seen=seen: state.generation != seen or state.closed, self.server.keep_alive_seconds)
+                if state.closed:
+                    return
+                changed, had_errors, errors = state.generation != seen, bool(errors), list(state.errors)
+                written = state.since(seen) if changed else []
+                seen = state.generation
+            if not changed:
+                if self._hung_up():
+                    return
+                self.wfile.write(b": keep-alive\n\n")
+            elif errors or had_errors:
+                self._event("errors", errors)  # shows the overlay, or clears it after a fix
+            if changed and not errors and written:
+                self._event("reload", written)
+            self.wfile.flush()
+
+    def _hung_up(self) -> bool:
+        """Whether the client closed its end (a browser sends nothing more on an event stream)."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
 
     def _event(self, name: str, data: list[str]) -> None:
         self.wfile.write(f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode())

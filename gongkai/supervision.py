@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from gongkai.cadence import MONTHS, add_months, next_due
-from gongkai.model import Audience, CatalogEntry, Config, DisclosureRequest, Item, Kind, Status
+from gongkai.cadence import MONTHS, add_months, next_due, period_end
+from gongkai.model import Audience, CatalogEntry, Config, DisclosureRequest, Item, Kind
 from gongkai.problems import Problem
 from gongkai.visibility import exposure
 
 OK, DUE_SOON, OVERDUE, NEVER, ADHOC = "ok", "due-soon", "overdue", "never", "adhoc"
-STATUS_LABELS = {OK: "正常", DUE_SOON: "即将到期", OVERDUE: "已逾期", NEVER: "从未公开", ADHOC: "随时公开"}
+MISSING = "missing"  # never published, and its first due date has passed: as late as an overdue renewal
+STATUS_LABELS = {
+    OK: "正常",
+    DUE_SOON: "即将到期",
+    OVERDUE: "已逾期",
+    NEVER: "从未公开",
+    MISSING: "从未公开，已逾期",
+    ADHOC: "随时公开",
+}
+LATE = (OVERDUE, MISSING)
 
 
 @dataclass(frozen=True)
@@ -49,29 +58,33 @@ class Report:
 
     @property
     def overdue(self) -> bool:
-        return any(c.status == OVERDUE for c in self.catalog) or any(f.message.startswith("【逾期】") for f in self.findings)
+        return any(c.status in LATE for c in self.catalog) or any(f.message.startswith("【逾期】") for f in self.findings)
 
 
 def supervise(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], config: Config, day: date) -> Report:
-    published = tuple(i for i in items if i.status is not Status.DRAFT)
+    """What is due, late or missing on `day`, from what members may see that day."""
+    # Members read the report (the internal site's 督查情况): it counts, charts and names only what they may see
+    # on `day` — no draft, no item whose window has not begun (its findings come when it does).
+    seen = tuple(i for i in items if exposure(i, Audience.INTERNAL, day) is not None)
     return Report(
         day=day,
-        catalog=tuple(_catalog_status(entry, published, config, day) for entry in config.catalog),
-        departments=_departments(published, config, day),
-        findings=tuple(_findings(published, requests, config, day)),
+        catalog=tuple(_catalog_status(entry, seen, config, day) for entry in config.catalog),
+        departments=_departments(seen, config, day),
+        findings=tuple(_findings(seen, requests, config, day)),
         requests=tuple(sorted(requests, key=lambda r: (r.received, r.id), reverse=True)),
-        items=published,
+        items=seen,
     )
 
 
 def _catalog_status(entry: CatalogEntry, items: tuple[Item, ...], config: Config, day: date) -> CatalogStatus:
-    mine = sorted((i for i in items if i.category == entry.key and i.valid_from <= day), key=lambda i: (i.valid_from, i.id))
+    mine = sorted((i for i in items if i.category == entry.key), key=lambda i: (i.valid_from, i.id))
     current = tuple(i for i in mine if (e := exposure(i, Audience.INTERNAL, day)) and not e.archived)
     last = mine[-1] if mine else None
     if entry.kind is Kind.ADHOC or not entry.every:
         return CatalogStatus(entry, current, last, None, ADHOC)
     if last is None:
-        return CatalogStatus(entry, current, None, None, NEVER)
+        first = first_due(entry, config.supervision.start or min((i.valid_from for i in items), default=None))
+        return CatalogStatus(entry, current, None, first, MISSING if first and day > first else NEVER)
     due = next_due(last.valid_from, entry.kind.value, entry.every)
     if day > due:
         status = OVERDUE
@@ -80,6 +93,15 @@ def _catalog_status(entry: CatalogEntry, items: tuple[Item, ...], config: Config
     else:
         status = OK
     return CatalogStatus(entry, current, last, due, status)
+
+
+def first_due(entry: CatalogEntry, start: date | None) -> date | None:
+    """When a fixed or periodic entry's first item is due, the catalogue starting on `start` (supervision.start;
+    without it, the day the earliest item began): fixed facts are shown from the first day, a periodic entry
+    within its first period. None: nothing to count from yet."""
+    if start is None or entry.kind is Kind.ADHOC or not entry.every:
+        return None
+    return start if entry.kind is Kind.FIXED else period_end(start, entry.every)
 
 
 def _departments(items: tuple[Item, ...], config: Config, day: date) -> tuple[DepartmentStatus, ...]:
@@ -97,15 +119,10 @@ def _findings(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], 
     for item in items:
         entry = config.entry(item.category)
         seen = exposure(item, Audience.INTERNAL, day)
-        live_or_coming = item.valid_from > day or (seen is not None and not seen.archived)
-        if item.scope is Audience.PUBLIC and entry.kind is Kind.ADHOC and live_or_coming:
-            start = item.public_from or item.valid_from
-            days = (item.valid_until - start).days + 1 if item.valid_until else None
-            if days is None or not 7 <= days <= 15:
-                length = f"{days} 天" if days else "长期"
-                findings.append(Problem(item.source, item.line, f"随时公开事项向社会公开的期限为{length}，一般应为 7–15 天。"))
-        open_ended = item.valid_until is None and seen is not None and not seen.archived
-        if open_ended and entry.every and add_months(item.valid_from, MONTHS[entry.every]) < day:
+        live = seen is not None and not seen.archived
+        if item.scope is Audience.PUBLIC and (rule := entry.window_rule) and live:
+            findings.extend(_window_finding(item, entry, rule))
+        if live and item.valid_until is None and entry.every and add_months(item.valid_from, MONTHS[entry.every]) < day:
             findings.append(
                 Problem(
                     item.source,
@@ -124,3 +141,15 @@ def _findings(items: tuple[Item, ...], requests: tuple[DisclosureRequest, ...], 
             message = f"【逾期】依申请公开“{request.subject}”已受理 {waited} 天仍未答复（时限 {limits.request_days} 天）。"
             findings.append(Problem(request.source, request.line, message))
     return sorted(findings)
+
+
+def _window_finding(item: Item, entry: CatalogEntry, rule: tuple[int, int]) -> list[Problem]:
+    """每次公开的时间一般控制在7至15天: a public item's public window against its entry's range."""
+    start = item.public_from or item.valid_from
+    days = (item.valid_until - start).days + 1 if item.valid_until else None
+    if days is not None and rule[0] <= days <= rule[1]:
+        return []
+    length = f"{days} 天" if days else "长期"
+    expected = f"目录“{entry.name}”规定为" if entry.public_days else "一般应为"
+    message = f"{entry.kind.label}事项向社会公开的期限为{length}，{expected} {rule[0]}–{rule[1]} 天。"
+    return [Problem(item.source, item.line, message)]

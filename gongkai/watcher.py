@@ -20,6 +20,7 @@ class Watcher(FileSystemEventHandler):
         self._timer: threading.Timer | None = None
         self._changed: set[Path] = set()
         self._lock = threading.Lock()
+        self._stopped = False
         self._observer = Observer()
         for path in paths:
             watched = path if path.is_dir() else path.parent
@@ -35,6 +36,8 @@ class Watcher(FileSystemEventHandler):
         if not concerned:
             return
         with self._lock:
+            if self._stopped:
+                return
             # A folder event may stand for anything inside it (a move, a deletion): name it as it is.
             self._changed |= paths if event.is_directory else concerned
             if self._timer is not None:
@@ -45,6 +48,8 @@ class Watcher(FileSystemEventHandler):
 
     def _fire(self) -> None:
         with self._lock:
+            if self._stopped:
+                return
             changed, self._changed = frozenset(self._changed), set()
         self._rebuild(changed)
 
@@ -57,8 +62,11 @@ class Watcher(FileSystemEventHandler):
         self._observer.start()
 
     def stop(self) -> None:
+        """No call starts after this returns (one already under way goes on: the caller waits for it)."""
         with self._lock:
+            self._stopped = True  # an event the observer still delivers starts no timer
             if self._timer is not None:
                 self._timer.cancel()
         self._observer.stop()
-        self._observer.join(timeout=5)
+        if self._observer.is_alive():
+            self._observer.join(timeout=5)

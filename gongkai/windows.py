@@ -29,6 +29,7 @@ def settle_windows(items: tuple[Item, ...]) -> tuple[Item, ...]:
 def _supersedes(newer: Item, older: Item) -> bool:
     return (
         newer.status is Status.PUBLISHED
+        and not newer.review.holds  # waiting for review, it is shown nowhere: it replaces nothing yet
         and newer.valid_from > older.valid_from
         and (newer.scope is Audience.PUBLIC or older.scope is Audience.INTERNAL)
     )

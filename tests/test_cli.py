@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from gongkai.cli import main
-from tests.scratch import CONFIG, REPO, item, make_site, tree
+from gongkai.pipeline import Paths
+from tests.scratch import REPO, default_sigint, item, make_site, tree
 
 GOOD = {"good.md": item("好的事项")}
 
@@ -19,12 +22,19 @@ def run(paths, *extra: str, command: str = "build") -> int:
     return main(args)
 
 
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("built")
+    assert run(make_site(root, GOOD)) == 0
+    return root
+
+
 @pytest.fixture
-def built(tmp_path):
-    """A scratch site that built once, so each case can prove the previous output survives."""
-    paths = make_site(tmp_path, GOOD)
-    assert run(paths) == 0
-    return paths
+def built(built_once, tmp_path) -> Paths:
+    """A scratch site that built once, so each case can prove the previous output survives: a copy of one built
+    per module (copying is far cheaper than building), so no case sees another's changes."""
+    root = shutil.copytree(built_once, tmp_path / "site", symlinks=True)
+    return Paths(root / "content", root / "site_config.yaml", root / "templates", root / "output")
 
 
 CASES = {
@@ -92,7 +102,7 @@ def test_two_items_one_page(built, capsys):
 def test_all_errors_of_a_run_at_once(built, capsys):
     (built.content / "a.md").write_text(item(category="nope"), "utf-8")
     (built.content / "sub/b.md").parent.mkdir()
-    (built.content / "sub/b.md").write_text(item(valid_from="2026-02-30", status="withdrawn"), "utf-8")
+    (built.content / "sub/b.md").write_text(item(valid_from="2026-02-30", status="withdrawn", withdrawn_on="2026-03-01"), "utf-8")
     assert run(built) == 1
     err = capsys.readouterr().err
     assert f"{built.content}/a.md:3: " in err
@@ -186,11 +196,19 @@ def test_missing_config_is_a_clear_error(tmp_path, capsys):
 def test_real_process_exit_code_and_no_traceback(tmp_path):
     paths = make_site(tmp_path, {"bad.md": "---\ntitle: [\n---\n"})
     args = ["--content", str(paths.content), "--config", str(paths.config), "--output", str(paths.output)]
-    done = subprocess.run([sys.executable, str(REPO / "build.py"), "build", *args], capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "build", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        preexec_fn=default_sigint,
+    )
     assert done.returncode == 1
     assert f"{paths.content}/bad.md:" in done.stderr
     assert "Traceback" not in done.stderr
-    help_text = subprocess.run([sys.executable, str(REPO / "build.py"), "--help"], capture_output=True, text=True, cwd=REPO)
+    help_text = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--help"], capture_output=True, text=True, cwd=REPO, preexec_fn=default_sigint
+    )
     assert help_text.returncode == 0
     assert "退出码" in help_text.stdout
 
@@ -213,5 +231,17 @@ def test_same_input_and_date_byte_identical(tmp_path):
     assert tree(paths.output) == first
 
 
-def _unused(config=CONFIG) -> None:  # keeps CONFIG importable for readers of this file
-    pass
+def test_build_py_finds_the_project_environment_when_it_was_not_activated(tmp_path):
+    """A clerk who forgot `. .venv/bin/activate` gets Gongkai itself, not an English ImportError."""
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    assert base.exists()
+    done = subprocess.run(
+        [str(base), str(REPO / "build.py"), "check", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        preexec_fn=default_sigint,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "只检查内容" in done.stdout and "Traceback" not in done.stderr

@@ -306,6 +306,7 @@ def _expected_config_keys() -> set[str]:
     expected |= {f"supervision.{key}" for key in config_keys.SUPERVISION_KEYS}
     expected |= {f"deploy.NAME.{key}" for key in publishing.DEPLOY_KEYS}
     expected |= {f"server.{key}" for key in publishing.SERVER_KEYS}
+    expected |= {f"review.{key}" for key in config_keys.REVIEW_KEYS}
     return expected
 
 
@@ -334,6 +335,8 @@ def test_config_choices_match_the_parser():
     choices = {
         "catalog.KEY.kind": config_keys.KINDS,
         "catalog.KEY.every": config_keys.EVERY,
+        "catalog.KEY.scope": config_keys.AUDIENCES,
+        "catalog.KEY.carriers": dict.fromkeys(config_keys.CARRIERS),
         "boards.KEY.audience": config_keys.AUDIENCES,
         "boards.KEY.paper": config_keys.PAPERS,
         "boards.KEY.orientation": config_keys.ORIENTATIONS,

@@ -4,12 +4,15 @@ and date changes, building over the previous output gives byte for byte what a c
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gongkai.incremental import CACHE, DAMAGED, Memory, load_memory
 from gongkai.pipeline import Options, build
 from tests.scratch import item, make_site, tree
 
@@ -55,6 +58,30 @@ def test_incremental_equals_clean(tmp_path_factory, sequence):
         assert _published(paths.output) == _published(clean), (step, incremental is None)
 
 
+# What PyYAML's safe loader can make of `extra` (with explicit tags: dates, binary, sets, ordered pairs).
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.dates(),
+    st.datetimes(timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=8))])),
+    st.binary(max_size=5),
+)
+_keys = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.dates())
+yaml_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(_keys, inner, max_size=4),
+        st.lists(st.tuples(st.text(max_size=3), inner), max_size=3),  # !!omap, !!pairs
+        st.sets(st.integers(), max_size=3),  # !!set: not remembered (a set's order is its history's)
+    ),
+    max_leaves=12,
+)
+
+
 def _published(output: Path) -> dict[str, bytes]:
     return {path: data for path, data in tree(output).items() if not path.startswith(".cache/")}
 
@@ -95,3 +122,87 @@ def test_nothing_changed_means_nothing_written(tmp_path):
     (paths.output / "public/index.html").unlink()  # a file removed by hand: the output is not up to date
     assert build(paths, Options(day=date(2026, 11, 20), posters=False)) is not None
     assert (paths.output / "public/index.html").is_file()
+
+
+def test_a_planted_pickle_is_never_run(tmp_path):
+    import os
+    import pickle
+
+    paths = make_site(tmp_path, {"a.md": item("通知")})
+    build(paths, Options(day=date(2026, 11, 20), posters=False))
+    proof = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {proof}",))
+
+    for name in ("build.pickle", "build.json"):
+        (paths.output / ".cache" / name).write_bytes(pickle.dumps(Payload()))
+    build(paths, Options(day=date(2026, 11, 21), posters=False))
+    assert not proof.exists()
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [b"\x80\x04garbage", b'{"format": "gongkai-memory-2", "code": "x", "items": {}, "pages": {}}', b"[]", b'{"format": 1}'],
+)
+def test_a_damaged_or_foreign_memory_is_ignored_with_a_warning(tmp_path, planted):
+    paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("公告", scope="internal")})
+    day = date(2026, 11, 20)
+    build(paths, Options(day=day, posters=False))
+    clean = tree(paths.output)
+    (paths.output / CACHE).write_bytes(planted)
+    result = build(paths, Options(day=day, posters=False), always=True)
+    assert f"{paths.output}/{CACHE}:1: {DAMAGED}" in [str(w) for w in result.warnings]
+    assert tree(paths.output) == clean  # a full build, and the memory written afresh
+
+
+def test_items_are_reused_from_memory_exactly(tmp_path):
+    """The memory round trip is exact: the items read back are equal to (and print like) those parsed."""
+    extra = {"s": "文", 1: [1.5, None, True], (1, 2): {"deep": [[float("inf"), -0.0]]}, "when": date(2026, 1, 2)}
+    paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("附件", feedback=[{"date": "2026-11-16", "summary": "问"}])})
+    day = date(2026, 11, 20)
+    first = build(paths, Options(day=day, posters=False))
+    parsed = {relpath: replace(p, item=replace(p.item, extra=extra)) for relpath, p in first.memory.items.items()}
+    memory = Memory(parsed, {})
+    again = load_memory_from(tmp_path, memory)
+    assert again.items == parsed and repr(again.items) == repr(parsed)
+
+
+@pytest.fixture(scope="module")
+def parsed_once(tmp_path_factory):
+    paths = make_site(tmp_path_factory.mktemp("extra"), {"a.md": item("通知")})
+    return build(paths, Options(day=date(2026, 11, 20), posters=False)).memory.items, paths.output
+
+
+@settings(max_examples=200, deadline=None)
+@given(yaml_values)
+def test_any_yaml_value_round_trips_or_is_not_remembered(parsed_once, value):
+    items, output = parsed_once
+    parsed = {relpath: replace(p, item=replace(p.item, extra={"v": value})) for relpath, p in items.items()}
+    again = load_memory_from(output, Memory(parsed, {}))
+    assert again.items in (parsed, {})
+    if again.items:
+        assert repr(again.items) == repr(parsed)
+
+
+def load_memory_from(folder: Path, memory: Memory) -> Memory:
+    (folder / "memory").mkdir(exist_ok=True)
+    (folder / "memory" / CACHE).parent.mkdir(parents=True, exist_ok=True)
+    (folder / "memory" / CACHE).write_bytes(memory.dump("v"))
+    loaded = load_memory(folder / "memory", "v")
+    assert not loaded.warnings
+    return loaded
+
+
+def test_an_extra_too_deep_or_too_large_or_self_containing_is_not_remembered(parsed_once):
+    items, output = parsed_once
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    wide = ["x"] * 50_000
+    looped: list = []
+    looped.append(looped)
+    for value in (deep, wide, looped):
+        parsed = {relpath: replace(p, item=replace(p.item, extra={"v": value})) for relpath, p in items.items()}
+        assert load_memory_from(output, Memory(parsed, {})).items == {}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
+import socket
+import subprocess
+import sys
 import threading
-import time
 
 import pytest
 
@@ -13,7 +16,10 @@ from gongkai.pipeline import Options
 from gongkai.preview import Rebuilder
 from gongkai.serving import EVENTS, Session, make_server
 from gongkai.watcher import Watcher
+from gongkai.writing import UNFINISHED, unfinished
 from tests.scratch import item, make_site
+
+WAIT = 60.0  # generous: the condition waited on holds in well under a second on an idle machine
 
 
 class Events:
@@ -21,31 +27,41 @@ class Events:
 
     def __init__(self, port: int) -> None:
         self.received: list[tuple[str, list[str]]] = []
-        self._connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self._connection.request("GET", EVENTS)
-        self._response = self._connection.getresponse()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.arrived = threading.Condition()
+        self._socket = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        self._socket.sendall(f"GET {EVENTS} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        self._stream = self._socket.makefile("rb")
+        assert self._stream.readline().startswith(b"HTTP/1.1 200")
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         name = None
         try:
-            for raw in self._response:
-                line = raw.decode().rstrip("\n")
+            for raw in self._stream:  # the headers first: no line of theirs starts with "event: " or "data: "
+                line = raw.decode().rstrip("\r\n")
                 if line.startswith("event: "):
                     name = line[7:]
                 elif line.startswith("data: ") and name:
-                    self.received.append((name, json.loads(line[6:])))
+                    with self.arrived:
+                        self.received.append((name, json.loads(line[6:])))
+                        self.arrived.notify_all()
         except (OSError, ValueError):
             return
 
-    def wait_for(self, name: str, count: int, timeout: float = 10) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            events = [data for n, data in self.received if n == name]
-            if len(events) >= count:
-                return events[count - 1]
-            time.sleep(0.02)
-        raise AssertionError(f"no {name} event #{count}: {self.received}")
+    def count(self, name: str) -> int:
+        with self.arrived:
+            return sum(1 for n, _ in self.received if n == name)
+
+    def wait_for(self, name: str, count: int, timeout: float = WAIT) -> list[str]:
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: self.count(name) >= count, timeout):
+                raise AssertionError(f"no {name} event #{count}: {self.received}")
+            return [data for n, data in self.received if n == name][count - 1]
+
+    def close(self) -> None:
+        self._socket.shutdown(socket.SHUT_RDWR)  # as a closed tab: the server sees the end of its stream
+        self._socket.close()
 
 
 @pytest.fixture
@@ -57,7 +73,7 @@ def preview(tmp_path):
     server = make_server(paths.output, session, 0)
     watcher = Watcher([paths.content, paths.templates, paths.config], rebuild)
     watcher.start()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield paths, server.server_address[1]
     watcher.stop()
     session.close()
@@ -98,10 +114,9 @@ def test_text_edit_is_served_before_the_full_rebuild(preview):
     first = events.wait_for("reload", 1)
     assert "/public/items/a.html" in first and "/internal/items/a.html" in first
     assert "新的正文" in get(port, "/public/items/a.html")[1]
-    deadline = time.monotonic() + 10  # then the full build: the kiosk's slides carry the text too
-    while not any("/kiosk/index.html" in data for name, data in events.received if name == "reload"):
-        assert time.monotonic() < deadline, events.received
-        time.sleep(0.02)
+    with events.arrived:  # then the full build: the kiosk's slides carry the text too
+        full = events.arrived.wait_for(lambda: any("/kiosk/index.html" in d for n, d in events.received if n == "reload"), WAIT)
+    assert full, events.received
     assert "新的正文" in get(port, "/kiosk/slides.json")[1]
 
 
@@ -109,11 +124,12 @@ def test_requests_during_rebuilds_never_see_a_partial_site(preview):
     paths, port = preview
     failures: list[str] = []
     stop = threading.Event()
+    events = Events(port)
+    events.wait_for("errors", 1)
 
-    def load() -> None:  # bounded: at most 1,500 requests or 15 seconds, on loopback
-        deadline = time.monotonic() + 15
+    def load() -> None:  # bounded: at most 1,500 rounds, on loopback
         for _ in range(1500):
-            if stop.is_set() or time.monotonic() > deadline:
+            if stop.is_set():
                 return
             for path in ("/public/", "/public/items.json", "/internal/index.html"):
                 status, body = get(port, path)
@@ -124,65 +140,337 @@ def test_requests_during_rebuilds_never_see_a_partial_site(preview):
     workers = [threading.Thread(target=load) for _ in range(2)]
     for worker in workers:
         worker.start()
-    for n in range(15):
+    for n in range(1, 16):  # each round changes the set of items: each has its rebuild
+        reloads = events.count("reload")
         extra = {f"n{k}.md": item(f"第{k}项", valid_until="2026-12-31") for k in range(n % 4 * 5)}
         for name in list(paths.content.glob("n*.md")):
             if name.name not in extra:
                 name.unlink()
         for name, text in extra.items():
             (paths.content / name).write_text(text, "utf-8")
-        time.sleep(0.15)
+        events.wait_for("reload", reloads + 1)  # this edit's rebuild is done (the load ran all through it)
     stop.set()
     for worker in workers:
         worker.join()
     assert failures == []
 
 
-def test_unknown_paths_and_traversal_are_refused(preview):
-    _, port = preview
-    assert get(port, "/")[0] == 200
-    assert get(port, "/public/nope.html")[0] == 404
-    assert get(port, "/public/../../etc/passwd")[0] == 404
-    assert get(port, "/.cache/manifest.json")[0] == 404
+SECRET = "草稿全文：尚未公开"  # in every file outside the four sections: no answer may carry it
 
 
-def test_ctrl_c_exits_cleanly(tmp_path):
-    import signal
-    import subprocess
-    import sys
+@pytest.fixture
+def handmade(tmp_path):
+    """A served output laid out by hand, with everything a build leaves beside the four sections."""
+    output = tmp_path / "output"
+    for relpath in (".cache/build.pickle", ".cache/manifest.json", ".gongkai-build.json", ".gongkai-output",
+                    "server/nginx.conf", "public/.hidden.html", "public/items/.a.html.123.tmp"):  # fmt: skip
+        (output / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (output / relpath).write_text(SECRET, "utf-8")
+    (output / "public/items").mkdir(parents=True, exist_ok=True)
+    (output / "public/index.html").write_text("<html><body>首页</body></html>", "utf-8")
+    (output / "public/items/通知.html").write_text("<html><body>通知</body></html>", "utf-8")
+    (output / "posters").mkdir()
+    (output / "public/server").symlink_to(output / "server")  # symlinks out of a section
+    (output / "public/record.json").symlink_to(output / ".gongkai-build.json")
+    (output / "public/hidden.html").symlink_to(output / "public/.hidden.html")
+    (output / "kiosk").symlink_to(output / "server")
+    (output / "public/same.html").symlink_to(output / "public/index.html")  # a symlink within it is fine
+    (output / "posters/index.html").symlink_to(output / ".gongkai-build.json")  # a folder's page too
+    session = Session()
+    server = make_server(output, session, 0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield server, session
+    session.close()
+    server.shutdown()
+    server.server_close()
 
-    from tests.scratch import REPO
 
-    paths = make_site(tmp_path, {"a.md": item("通知")})
-    args = ["--content", str(paths.content), "--config", str(paths.config), "--templates", str(paths.templates)]
-    process = subprocess.Popen(
-        [sys.executable, str(REPO / "build.py"), "serve", *args, "--output", str(paths.output), "--port", "0", "--no-posters"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not (paths.output / "public/index.html").exists():
-        time.sleep(0.05)
-    time.sleep(0.5)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=15)
-    assert process.returncode == 0, err
-    assert "正在退出" in out and "Traceback" not in err
+def raw(port: int, request: bytes) -> tuple[int, str]:
+    """One request sent byte for byte (clients would normalise `..` away), then the whole answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", "replace")
+
+
+def request_line(port: int, target: str, host: str | None = None) -> bytes:
+    return f"GET {target} HTTP/1.1\r\nHost: {host or f'127.0.0.1:{port}'}\r\nConnection: close\r\n\r\n".encode()
+
+
+ESCAPES = [
+    "/public/../.cache/build.pickle",
+    "/public/%2e%2e/.gongkai-build.json",
+    "/public/%2E%2E/.gongkai-build.json",
+    "/posters/../server/nginx.conf",
+    "/public/%252e%252e/.gongkai-build.json",  # double encoding: decoded once, it is a name, not `..`
+    "/public/%2e%2e%2f.cache%2fmanifest.json",
+    "/public/..%5c.gongkai-build.json",
+    "/public\\..\\.gongkai-build.json",
+    "/public/%00/../.gongkai-build.json",
+    "/public/index.html%00.json",
+    "/public/./../.gongkai-build.json",
+    "/public/items/../../server/nginx.conf",
+    "/public/../../etc/passwd",
+    "/.cache/build.pickle",
+    "/.gongkai-build.json",
+    "/.gongkai-output",
+    "/server/nginx.conf",
+    "//server/nginx.conf",
+    "/publicx/../.gongkai-build.json",
+    "/public/.hidden.html",
+    "/public/items/.a.html.123.tmp",
+    "/public/server/nginx.conf",
+    "/public/record.json",
+    "/public/hidden.html",
+    "/kiosk/nginx.conf",
+    "/posters/",
+    "/public/%ff.html",
+    "http://127.0.0.1/.gongkai-build.json",
+    "*",
+]
+
+
+@pytest.mark.parametrize("target", ESCAPES)
+def test_only_the_sections_own_files_are_served(handmade, target):
+    port = handmade[0].server_address[1]
+    status, body = raw(port, request_line(port, target))
+    assert status in (400, 404) and SECRET not in body
+
+
+def test_the_sections_files_are_served(handmade):
+    port = handmade[0].server_address[1]
+    assert raw(port, request_line(port, "/public/index.html"))[0] == 200
+    assert raw(port, request_line(port, "/public/same.html"))[1].startswith("<html><body>首页")
+    assert "通知" in raw(port, request_line(port, "/public/items/%E9%80%9A%E7%9F%A5.html"))[1]
+    assert raw(port, request_line(port, "/public//index.html?x=1"))[0] == 200
+    status, _ = raw(port, request_line(port, "/public"))
+    assert status == 301
+
+
+@pytest.mark.parametrize(
+    "host, status",
+    [
+        ("localhost:{port}", 200),
+        ("LOCALHOST:{port}", 200),
+        ("[::1]:{port}", 200),
+        ("127.0.0.1:{port}", 200),
+        ("evil.example:{port}", 421),  # DNS rebinding: another site's name pointed at 127.0.0.1
+        ("127.0.0.1", 421),
+        ("localhost:1{port}", 421),
+        ("127.0.0.1.evil.example:{port}", 421),
+    ],
+)
+def test_only_its_own_host_names_are_answered(handmade, host, status):
+    port = handmade[0].server_address[1]
+    answer, body = raw(port, request_line(port, "/public/index.html", host.format(port=port)))
+    assert answer == status
+    assert answer == 200 or "只接受 127.0.0.1 或 localhost" in body
+
+
+def test_a_request_without_one_host_is_refused(handmade):
+    port = handmade[0].server_address[1]
+    assert raw(port, b"GET /public/index.html HTTP/1.0\r\n\r\n")[0] == 400
+    twice = f"GET /public/index.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\n\r\n"
+    assert raw(port, twice.encode())[0] == 400
+
+
+def closed_by_server(connection: socket.socket, drip: bytes = b"") -> bool:
+    """Feeds `drip` a byte at a time (a slow client) until the server hangs up; bounded at 600 tries."""
+    connection.settimeout(0.1)  # paces the drip; the loop ends on the server's doing, not on a clock
+    for index in range(600):
+        try:
+            if index < len(drip):
+                connection.send(drip[index : index + 1])
+            if connection.recv(65536) == b"":
+                return True
+        except TimeoutError:
+            continue
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+    return False
+
+
+def test_idle_and_slow_connections_are_dropped(handmade):
+    server, _ = handmade
+    server.head_seconds = 0.5
+    port = server.server_address[1]
+    with socket.create_connection(("127.0.0.1", port)) as idle:
+        assert closed_by_server(idle)
+    with socket.create_connection(("127.0.0.1", port)) as slow:  # each byte in time, the whole head too late
+        assert closed_by_server(slow, request_line(port, "/public/index.html") * 20)
+
+
+def test_connections_are_bounded_and_served_in_turn(handmade):
+    server, _ = handmade
+    server.capacity = 3
+    server.head_seconds = WAIT  # neither the held connections nor the wait for a free one end on their own
+    port = server.server_address[1]
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    waiting = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
+    try:
+        with server.room:
+            assert server.room.wait_for(lambda: server.connections == 3, WAIT)
+        for connection in waiting:
+            connection.sendall(request_line(port, "/public/index.html"))
+        with server.room:
+            assert server.connections == 3  # the others wait in the listen queue, not on threads of their own
+        for connection in held:
+            connection.close()
+        for connection in waiting:  # each gets its turn as the one before it ends
+            connection.settimeout(WAIT)
+            assert connection.makefile("rb").readline().startswith(b"HTTP/1.1 200")
+    finally:
+        for connection in held + waiting:
+            connection.close()
+
+
+def test_event_streams_end_when_the_client_goes_or_serve_stops(handmade):
+    server, session = handmade
+    server.keep_alive_seconds = 0.2
+    port = server.server_address[1]
+    gone, staying = Events(port), Events(port)
+    gone.wait_for("errors", 1)
+    staying.wait_for("errors", 1)
+    gone.close()
+    with server.room:
+        assert server.room.wait_for(lambda: server.streams == 1, WAIT)
+    session.close()
+    staying.reader.join(WAIT)
+    assert not staying.reader.is_alive()
+    with server.room:
+        assert server.room.wait_for(lambda: server.streams == 0, WAIT)
+
+
+def test_mixed_output_is_not_shown_when_the_build_fails(tmp_path):
+    """An interrupted build left the output possibly mixed; serve's build then fails: the errors, not the tree."""
+    paths = make_site(tmp_path, {"a.md": item("通知", valid_until="2026-12-31")})
+    session = Session()
+    rebuild = Rebuilder(paths, Options(day=None, posters=False), session)
+    assert rebuild.once()
+    (paths.output / UNFINISHED).write_text("", "utf-8")  # as a killed build leaves it
+    (paths.content / "a.md").write_text(item("通知", valid_until="2026-13-45"), "utf-8")
+    assert not rebuild.once()
+    server = make_server(paths.output, session, 0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        status, page = get(server.server_address[1], "/public/index.html")
+        assert status == 503 and "新旧混杂" in page and f"{paths.content}/a.md:6: " in page
+        assert get(server.server_address[1], "/")[0] == 200  # the index of the sections still answers
+    finally:
+        session.close()
+        server.shutdown()
+        server.server_close()
+
+
+def watch(paths, delay: float = 0.05):
+    """A watcher whose calls are kept, and a condition to wait on them."""
+    calls: list[frozenset] = []
+    arrived = threading.Condition()
+
+    def rebuild(changed: frozenset) -> None:
+        with arrived:
+            calls.append(changed)
+            arrived.notify_all()
+
+    return Watcher([paths.content, paths.config], rebuild, delay=delay), calls, arrived
 
 
 def test_watcher_ignores_editor_temporary_files(tmp_path):
-    calls = []
     paths = make_site(tmp_path, {})
-    watcher = Watcher([paths.content, paths.config], calls.append, delay=0.3)
+    watcher, calls, arrived = watch(paths)
     watcher.start()
     try:
         (paths.content / ".a.md.swp").write_text("x", "utf-8")
         (paths.content / "b.md~").write_text("x", "utf-8")
-        time.sleep(1.0)
-        assert calls == []
-        (paths.content / "c.md").write_text("x", "utf-8")
-        (paths.content / "c.md").write_text("xy", "utf-8")
-        time.sleep(1.0)
-        # Several events, one debounced rebuild, naming the file.
-        assert calls == [frozenset({(paths.content / "c.md").absolute()})]
+        (paths.content / "c.md").write_text("x", "utf-8")  # events come in order: the others came first
+        with arrived:
+            assert arrived.wait_for(lambda: (paths.content / "c.md").absolute() in frozenset().union(*calls), WAIT)
+            assert frozenset().union(*calls) == {(paths.content / "c.md").absolute()}
     finally:
         watcher.stop()
+
+
+def test_watcher_makes_one_call_of_a_burst_of_events(tmp_path):
+    from watchdog.events import FileCreatedEvent, FileModifiedEvent
+
+    paths = make_site(tmp_path, {})
+    watcher, calls, arrived = watch(paths, delay=1.0)  # the events below come microseconds apart
+    watcher.start()
+    try:
+        a, b = paths.content / "a.md", paths.content / "b.md"
+        for event in (FileCreatedEvent(str(a)), FileModifiedEvent(str(a)), FileModifiedEvent(str(b))):
+            watcher.on_any_event(event)
+        with arrived:
+            assert arrived.wait_for(lambda: calls, WAIT)
+            assert calls == [frozenset({a.absolute(), b.absolute()})]
+    finally:
+        watcher.stop()
+
+
+def start_serve(tmp_path, ignore_sigint: bool = False) -> tuple[subprocess.Popen, int, list[str]]:
+    """`build.py serve` as a child with default signal handling (or SIGINT ignored, as a background job of a
+    non-interactive shell starts it); returns it once it serves, with its port and the lines it printed."""
+    from tests.scratch import REPO
+
+    paths = make_site(tmp_path, {"a.md": item("通知")})
+    args = ["--content", str(paths.content), "--config", str(paths.config), "--templates", str(paths.templates)]
+    disposition = signal.SIG_IGN if ignore_sigint else signal.SIG_DFL
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "serve", *args, "--output", str(paths.output), "--port", "0", "--no-posters"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
+    )  # fmt: skip
+    lines: list[str] = []
+    assert process.stdout is not None
+    watchdog = threading.Timer(WAIT, process.kill)  # a serve that never says it is up ends the loop below
+    watchdog.start()
+    try:
+        for line in process.stdout:  # ends when the child does
+            lines.append(line)
+            if line.startswith("预览："):
+                return process, int(line.split("http://127.0.0.1:")[1].split("/")[0]), lines
+    finally:
+        watchdog.cancel()
+    process.kill()
+    raise AssertionError(f"serve did not start: {lines} {process.communicate(timeout=WAIT)}")
+
+
+@pytest.mark.parametrize(
+    "signum, ignore_sigint",
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True), (signal.SIGTERM, True)],
+    ids=["SIGINT", "SIGTERM", "SIGINT-started-ignored", "SIGTERM-started-ignored"],
+)
+def test_serve_exits_cleanly_on_a_signal(tmp_path, signum, ignore_sigint):
+    process, port, lines = start_serve(tmp_path, ignore_sigint)
+    try:
+        assert get(port, "/public/index.html")[0] == 200
+        events = Events(port)  # an open tab's event stream must not hold serve up
+        events.wait_for("errors", 1)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=WAIT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "正在退出" in "".join(lines) + out and "Traceback" not in err
+    events.reader.join(WAIT)
+    assert not events.reader.is_alive()  # the stream ended
+    with pytest.raises(ConnectionRefusedError):  # the port is closed
+        socket.create_connection(("127.0.0.1", port), timeout=WAIT).close()
+    assert not unfinished(tmp_path / "output")
+
+
+def test_a_port_in_use_is_a_message_not_a_traceback(tmp_path, capsys):
+    from gongkai.preview import serve
+
+    paths = make_site(tmp_path, {"a.md": item("通知")})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code = serve(paths, Options(day=None, posters=False), taken.getsockname()[1])
+    assert code == 2
+    assert "端口可能已被占用，请用 --port 换一个" in capsys.readouterr().err

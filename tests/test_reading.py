@@ -1,4 +1,5 @@
 import os
+import threading
 
 import pytest
 
@@ -26,3 +27,50 @@ def test_missing_folders_are_reported_together(tmp_path):
     with pytest.raises(Problems) as failure:
         read_snapshot(tmp_path / "nope", tmp_path / "nope.yaml", tmp_path / "tpl")
     assert len(failure.value.problems) == 3
+
+
+def _deep_folder(root, depth: int, name: str = "d" * 200) -> str:
+    """Folders nested deeper than PATH_MAX allows to name, made one level at a time through descriptors."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir(name, dir_fd=fd)
+            inner = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        with open(os.open("a.md", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w", encoding="utf-8") as file:
+            file.write(item())
+    finally:
+        os.close(fd)
+    return "/".join([name] * depth)
+
+
+def test_what_cannot_be_read_is_reported_never_skipped(tmp_path):
+    paths = make_site(tmp_path, {"a.md": item(), "ok/b.md": item()})
+    deep = _deep_folder(paths.content, 24)  # 24 × 201 bytes: beyond the 4,096 a path may have
+    os.mkfifo(paths.content / "pipe.md")  # reading it would wait forever
+    os.symlink(paths.content / "ok", paths.content / "linked")
+    (paths.content / os.fsdecode("\xb2\xe2\xca\xd4.md".encode("latin-1"))).write_text(item(), "utf-8")  # GBK name
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            read_snapshot(paths.content, paths.config, paths.templates)
+        except BaseException as error:  # handed to the test thread
+            outcome.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)  # a daemon: a reader stuck on the pipe must not hang pytest
+    reader.start()
+    reader.join(timeout=120)
+    assert not reader.is_alive(), "reading blocked on the named pipe"
+    (failure,) = outcome
+    assert isinstance(failure, Problems)
+    found = {(p.path.removeprefix(f"{paths.content}/"), p.message.split("。")[0]) for p in failure.problems}
+    too_long = next(path for path, message in found if "路径太长" in message)
+    assert deep.startswith(too_long.removesuffix("/"))  # the first folder that cannot be opened
+    assert found - {(too_long, "路径太长，系统无法读取这个文件夹")} == {
+        ("pipe.md", "这不是普通文件（可能是管道或设备），不能发布"),
+        ("linked", "这是指向文件夹的符号链接，其中的文件不会被读取"),
+        ("\ufffd\ufffd\ufffd\ufffd.md", "文件名或文件夹名不是 UTF-8 编码，网页无法引用"),
+    }
+    assert all(p.line == 1 for p in failure.problems)

@@ -23,7 +23,7 @@ FILES = {
     "a.md": item("公开事项", valid_until="2026-12-31", body="第一段。"),
     "b.md": item("党内事项", scope="internal", body="只在党内。"),
     "c.md": item("整改后再次公开", reopens="a", body="再次公开。", public_from="2026-11-18"),
-    "d.md": item("已撤销事项", status="withdrawn", withdrawn_reason="内容有误", body="不应出现。"),
+    "d.md": item("已撤销事项", status="withdrawn", withdrawn_on="2026-11-16", withdrawn_reason="内容有误", body="不应出现。"),
     "e.md": item("已到期事项", valid_from="2026-10-01", valid_until="2026-10-31", body="归档。"),
 }
 
@@ -115,3 +115,22 @@ def test_a_save_without_changes_keeps_the_quick_path(tmp_path, capsys):
     saved.write_text(FILES["a.md"] + "\n补充说明。\n", "utf-8")
     assert rebuild.once(frozenset({saved.absolute()}))
     assert "已更新 2 个页面" in capsys.readouterr().out
+
+
+def test_a_restyled_template_cannot_publish_a_withdrawn_items_new_text_ahead_of_the_build(tmp_path):
+    """The last build's markers cannot know text written since: the redraw scans for the new text too."""
+    files = {"w.md": item("已撤销事项", status="withdrawn", withdrawn_on="2026-11-16", withdrawn_reason="有误", body="")}
+    paths = make_site(tmp_path, files)
+    page = paths.templates / "item.html"
+    page.write_text(page.read_text("utf-8").replace("</article>", "{{ item.body_html | safe }}</article>", 1), "utf-8")
+    assert "{{ item.body_html | safe }}</article>" in page.read_text("utf-8")
+    last = build(paths, OPTIONS)
+    assert last is not None  # nothing to leak yet: the body is empty
+    secret = item(
+        "已撤销事项",
+        status="withdrawn",
+        withdrawn_on="2026-11-16",
+        withdrawn_reason="有误",
+        body="撤销后新写进正文的内容不应公开",
+    )
+    assert retouch(last, {"w.md": secret.encode()}) is None

@@ -7,6 +7,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gongkai.model import (
+    CARRIERS,
     EVERY_LABELS,
     Audience,
     Board,
@@ -16,6 +17,7 @@ from gongkai.model import (
     Department,
     Kind,
     Kiosk,
+    Review,
     Site,
     Supervision,
 )
@@ -24,14 +26,15 @@ from gongkai.parsing.publishing import parse_deploy, parse_server
 from gongkai.parsing.text import decode
 from gongkai.problems import Problem, Problems
 
-TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server")
+TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server", "review")
 SITE_KEYS = ("name", "title", "issuer", "timezone", "org_code", "index_pattern", "internal_url", "public_url", "feedback")
-SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days")
+SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days", "start")
 FEEDBACK_KEYS = ("phone", "mailbox", "email")
 DEPARTMENT_KEYS = ("name", "monthly_quota")
-ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department")
+ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department", "scope", "carriers", "public_days")
 BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
 KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation", "max_screens", "qr")
+REVIEW_KEYS = ("required", "reviewers")
 AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
 PAPERS = {"A4": "A4", "A3": "A3", "A2": "A2", "a4": "A4", "a3": "A3", "a2": "A2"}
 ORIENTATIONS = {"portrait": "portrait", "landscape": "landscape", "纵向": "portrait", "横向": "landscape"}
@@ -46,6 +49,8 @@ KINDS = {
 EVERY = {"month": "month", "quarter": "quarter", "half-year": "half-year", "year": "year"} | {
     label: key for key, label in EVERY_LABELS.items()
 }
+# Day counts are added to dates: bounded, so no setting can carry a date past the calendar's end.
+MAX_DAYS = 3660  # ten years
 # Catalogue keys become file names (categories/KEY.html), so no slashes or dots.
 _KEY = re.compile(r"[\w-]+")
 
@@ -60,13 +65,31 @@ def parse_config(data: bytes, path: str) -> Config:
     site = _site(fields)
     departments = _departments(fields)
     catalog = _catalog(fields, {d.name for d in departments})
-    boards = _boards(fields, {e.key for e in catalog})
-    kiosk = _kiosk(fields, {e.key for e in catalog})
+    boards = _boards(fields, {e.key for e in catalog}, _not_carried(catalog, "boards"))
+    kiosk = _kiosk(fields, {e.key for e in catalog}, _not_carried(catalog, "kiosk"))
     supervision = _supervision(fields)
     deploy, server = parse_deploy(fields), parse_server(fields)
+    review = _review(fields)
     if problems or site is None:
         raise Problems(problems)
-    return Config(site, departments, catalog, path, boards, kiosk, supervision, deploy, server)
+    return Config(site, departments, catalog, path, boards, kiosk, supervision, deploy, server, review)
+
+
+def _review(fields: Fields) -> Review:
+    """审核把关: with `required: true`, nothing is shown before one of `reviewers` has approved it."""
+    section = fields.sub("review")
+    if section is None:
+        return Review()
+    section.check_keys(REVIEW_KEYS, where="（review 部分）")
+    reviewers: list[str] = []
+    for name, line in section.text_list("reviewers"):
+        if name in reviewers:
+            section.error(line, f"审核人“{name}”重复列出。")
+        reviewers.append(name)
+    required = section.boolean("required")
+    if required and "reviewers" not in section:
+        section.error(section.line_of("required"), "review.required 为 true 时，必须在 reviewers 里列出审核人姓名。")
+    return Review(required=required, reviewers=tuple(dict.fromkeys(reviewers)))
 
 
 def _supervision(fields: Fields) -> Supervision:
@@ -74,31 +97,41 @@ def _supervision(fields: Fields) -> Supervision:
     if section is None:
         return Supervision()
     section.check_keys(SUPERVISION_KEYS, where="（supervision 部分）")
-    values = {key: section.integer(key, minimum=1) for key in SUPERVISION_KEYS}
+    limits = [key for key in SUPERVISION_KEYS if key != "start"]
+    values: dict[str, object] = {key: section.integer(key, minimum=1, maximum=MAX_DAYS) for key in limits}
+    values["start"] = section.date("start")
     return Supervision(**{key: value for key, value in values.items() if value is not None})
 
 
-def _kiosk(fields: Fields, categories: set[str]) -> Kiosk:
+def _kiosk(fields: Fields, categories: set[str], refused: dict[str, str]) -> Kiosk:
     section = fields.sub("kiosk")
     if section is None:
         return Kiosk()
     section.check_keys(KIOSK_KEYS, where="（kiosk 部分）")
-    seconds = section.integer("seconds_per_item", minimum=3)
+    seconds = section.integer("seconds_per_item", minimum=3, maximum=3600)
     return Kiosk(
         title=section.text("title") or Kiosk.title,
         audience=Audience(section.choice("audience", AUDIENCES) or "public"),
         seconds_per_item=seconds or Kiosk.seconds_per_item,
-        categories=_categories(section, categories, "电子屏"),
+        categories=_categories(section, categories, "电子屏", refused, "kiosk"),
         orientation=section.choice("orientation", {"auto": "auto", **ORIENTATIONS}) or "auto",
         max_screens=section.integer("max_screens", minimum=1) or Kiosk.max_screens,
         qr=section.boolean("qr"),
     )
 
 
-def _categories(section: Fields, categories: set[str], what: str) -> tuple[str, ...]:
+def _categories(
+    section: Fields, categories: set[str], what: str, refused: dict[str, str] | None = None, carrier: str = ""
+) -> tuple[str, ...]:
+    """`refused`: keys (with names) of entries whose carriers leave out this board's or the kiosk's kind."""
     chosen = []
     for category, line in section.text_list("categories"):
-        if category in categories:
+        if refused and category in refused:
+            message = (
+                f"{what}的 categories 里有“{category}”，但目录“{refused[category]}”的 carriers 不含 {carrier}，{what}不会显示它。"
+            )
+            section.error(line, f"{message}请在该目录的 carriers 中加上 {carrier}，或从这里删去。")
+        elif category in categories:
             chosen.append(category)
         else:
             guess = next(iter(difflib.get_close_matches(category, sorted(categories), n=1)), None)
@@ -107,7 +140,11 @@ def _categories(section: Fields, categories: set[str], what: str) -> tuple[str, 
     return tuple(chosen)
 
 
-def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
+def _not_carried(catalog: tuple[CatalogEntry, ...], carrier: str) -> dict[str, str]:
+    return {e.key: e.name for e in catalog if carrier not in e.carriers}
+
+
+def _boards(fields: Fields, categories: set[str], refused: dict[str, str]) -> tuple[Board, ...]:
     section = fields.sub("boards")
     if section is None:
         return ()
@@ -128,7 +165,7 @@ def _boards(fields: Fields, categories: set[str]) -> tuple[Board, ...]:
                 audience=Audience(board.choice("audience", AUDIENCES) or "public"),
                 paper=board.choice("paper", PAPERS) or "A3",
                 orientation=board.choice("orientation", ORIENTATIONS) or "portrait",
-                categories=_categories(board, categories, f"公开栏“{key}”"),
+                categories=_categories(board, categories, f"公开栏“{key}”", refused, "boards"),
             )
         )
     return tuple(boards)
@@ -216,10 +253,48 @@ def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
                 group=entry.text("group") or "其他",
                 kind=Kind(kind or "adhoc"),
                 every=every,
-                default_days=entry.integer("default_days", minimum=1),
+                default_days=entry.integer("default_days", minimum=1, maximum=MAX_DAYS),
                 department=department or None,
+                scope=Audience(scope) if (scope := entry.choice("scope", AUDIENCES)) else None,
+                carriers=_carriers(entry, key),
+                public_days=_public_days(entry, key),
             )
         )
     if not entries and not catalog.problems:
         catalog.error(catalog.line, "catalog 里至少要有一个目录项。")
     return tuple(entries)
+
+
+def _carriers(entry: Fields, key: str) -> tuple[str, ...]:
+    """方式: which carriers the entry's items use, in the order of CARRIERS; not written: all of them."""
+    if "carriers" not in entry.nodes:
+        return CARRIERS
+    chosen = set()
+    for carrier, line in entry.text_list("carriers"):
+        if carrier in CARRIERS:
+            chosen.add(carrier)
+        else:
+            guess = next(iter(difflib.get_close_matches(carrier, CARRIERS, n=1)), None)
+            hint = f"您是不是想写“{guess}”？" if guess else f"只能写：{'、'.join(CARRIERS)}。"
+            entry.error(line, f"目录“{key}”的 carriers 里有未知的公开载体“{carrier}”。{hint}")
+    return tuple(c for c in CARRIERS if c in chosen)
+
+
+def _public_days(entry: Fields, key: str) -> tuple[int, int] | None:
+    """The range of days a public item of the entry is shown for, as [shortest, longest]."""
+    if "public_days" not in entry:
+        return None
+    value = entry.value("public_days")
+    valid = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_DAYS for v in value)
+        and value[0] <= value[1]
+    )
+    if not valid:
+        message = (
+            f"目录“{key}”的 public_days 应写成 [最短天数, 最长天数]，例如 [7, 15]（1 到 {MAX_DAYS} 之间，前一个不大于后一个）。"
+        )
+        entry.error(entry.line_of("public_days"), message)
+        return None
+    return (value[0], value[1])

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from gongkai.parsing.text import slips
 from gongkai.problems import Problem
 
 # Dates stay text so that 2026-13-01 gets our message, not a YAML traceback.
@@ -34,14 +35,25 @@ class _FastLoader(_Parser):  # type: ignore[misc, valid-type]
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The calendar a disclosure can live in. Dates outside are typing errors or "forever" written as 9999-12-31;
+# refusing them keeps every later day's arithmetic (a window's day after, a cadence's next period, a chart's
+# months) centuries away from the ends of Python's dates, without guarding each sum.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]) -> Fields | None:
     """Parses a YAML document that must be a mapping; line_offset is the file line before the YAML starts."""
+    found = slips(text, line_offset)
+    if certain := [s for s in found if s.certain]:
+        problems.extend(Problem(path, s.line, s.message) for s in certain)
+        return None
     loader = _FastLoader(text)
     try:
-        node = loader.get_single_node()
+        node = _compose(loader, path, line_offset, problems)
     except yaml.MarkedYAMLError as error:
+        if found:  # the likely cause, in the editor's terms, rather than YAML's
+            problems.extend(Problem(path, s.line, s.message) for s in found)
+            return None
         mark = error.problem_mark or error.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         where = ""
@@ -52,6 +64,8 @@ def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]
     except yaml.YAMLError as error:
         problems.append(Problem(path, 1 + line_offset, f"YAML 格式错误：{error}。{_YAML_HINT}"))
         return None
+    except _Refused:
+        return None
     finally:
         loader.dispose()
     if node is None:
@@ -60,6 +74,67 @@ def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]
     return Fields.of(node, path, line_offset, problems, "文件开头的设置")
 
 
+# Deeper than any setting needs; a limit keeps construction and every later walk of the values shallow.
+MAX_DEPTH = 20
+
+
+class _Refused(Exception):
+    """The document uses what we refuse (an alias, too deep a nesting); the problem is already recorded."""
+
+
+def _compose(loader: _FastLoader, path: str, offset: int, problems: list[Problem]) -> yaml.Node | None:
+    """The node tree of the one document, built from parser events without recursion: libyaml's own composer
+    recurses in C (100,000 `[` crash the process), and aliases are refused before they can be expanded
+    (an alias bomb makes a few lines into billions of values)."""
+    loader.get_event()  # stream start
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    document = loader.get_event()
+    open_nodes: list[tuple[yaml.CollectionNode, list[yaml.Node]]] = []  # each open collection and its children
+    root: yaml.Node | None = None
+    while root is None:
+        event = loader.get_event()
+        line = event.start_mark.line + 1 + offset
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(Problem(path, line, _ALIAS_MESSAGE.format(name=event.anchor)))
+            raise _Refused
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if len(open_nodes) >= MAX_DEPTH:
+                problems.append(Problem(path, line, _DEPTH_MESSAGE))
+                raise _Refused
+            kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
+            open_nodes.append((kind(tag, [], event.start_mark, None, flow_style=event.flow_style), []))
+            continue
+        else:  # the end of a collection
+            node, children = open_nodes.pop()
+            node.end_mark = event.end_mark
+            node.value = (
+                children if isinstance(node, yaml.SequenceNode) else list(zip(children[::2], children[1::2], strict=True))
+            )
+        if open_nodes:
+            open_nodes[-1][1].append(node)
+        else:
+            root = node
+    loader.get_event()  # document end
+    if not loader.check_event(yaml.StreamEndEvent):
+        raise yaml.composer.ComposerError(
+            "expected a single document in the stream", document.start_mark, "but found another document",
+            loader.get_event().start_mark,
+        )  # fmt: skip
+    return root
+
+
+_ALIAS_MESSAGE = (
+    "这里用了 YAML 引用“*{name}”。本系统不支持 & 锚点和 * 引用，请把内容直接写出来；如果“*”是文字的一部分，请给整段文字加上引号。"
+)
+_DEPTH_MESSAGE = f"列表或“键: 值”嵌套超过 {MAX_DEPTH} 层，无法处理。请简化这部分内容，少套几层。"
+
+
+_FOREVER_HINT = "要长期公开，不要写 9999-12-31 这样的日期：固定公开类别的事项不写 valid_until 即为长期公开。"
 _YAML_HINT = "请检查：冒号后要有空格，引号要成对，同一层的缩进要对齐，不要用 Tab 缩进"
 
 
@@ -134,10 +209,15 @@ class Fields:
             self.error(self.line_of(key), f"“{key}”的日期“{value}”格式不对，请写成 YYYY-MM-DD，例如 2026-03-01。")
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.error(self.line_of(key), f"“{key}”的日期“{value}”不存在（月份 1–12，日子不超过当月天数）。")
             return None
+        if not EARLIEST <= day <= LATEST:
+            hint = _FOREVER_HINT if day > LATEST else ""
+            self.error(self.line_of(key), f"“{key}”的日期“{value}”超出了可用范围（{EARLIEST} 至 {LATEST}）。请核对年份。{hint}")
+            return None
+        return day
 
     def boolean(self, key: str) -> bool:
         value = self.value(key)
@@ -148,14 +228,20 @@ class Fields:
             return False
         return value
 
-    def integer(self, key: str, minimum: int, required: bool = False) -> int | None:
+    def integer(self, key: str, minimum: int, required: bool = False, maximum: int | None = None) -> int | None:
         value = self.value(key)
         if value is None:
             if required:
                 self.error(self.line_of(key), f"缺少“{key}”。")
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.error(self.line_of(key), f"“{key}”应是不小于 {minimum} 的整数，这里是“{_raw(self.nodes[key])}”。")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < minimum
+            or value > (maximum if maximum is not None else value)
+        ):
+            bounds = f" {minimum} 到 {maximum} 之间" if maximum is not None else f"不小于 {minimum}"
+            self.error(self.line_of(key), f"“{key}”应是{bounds}的整数，这里是“{_raw(self.nodes[key])}”。")
             return None
         return value
 
@@ -166,8 +252,7 @@ class Fields:
             return None
         if value in choices:
             return choices[value]
-        canonical = ", ".join(dict.fromkeys(choices.values()))
-        self.error(self.line_of(key), f"“{key}”不能是“{value}”，只能是：{canonical}。")
+        self.error(self.line_of(key), f"“{key}”不能是“{value}”。可以写：{accepted(choices)}。")
         return None
 
     def sub(self, key: str, required: bool = False) -> Fields | None:
@@ -212,6 +297,16 @@ class Fields:
         except yaml.YAMLError as error:
             self.error(self.line_of(key), f"“{key}”的值无法读取：{error}")
             return None
+
+
+def accepted(choices: dict[str, str]) -> str:
+    """Every value a choice accepts, each canonical one with its aliases: `internal（或 党内）；public（或 党外、社会）`."""
+    groups: dict[str, list[str]] = {}
+    for alias, canonical in choices.items():
+        groups.setdefault(canonical, [])
+        if alias != canonical:
+            groups[canonical].append(alias)
+    return "；".join(f"{c}（或 {'、'.join(a)}）" if a else c for c, a in groups.items())
 
 
 def _is_null(node: yaml.Node) -> bool:

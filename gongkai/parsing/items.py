@@ -14,24 +14,28 @@ from gongkai.parallel import split
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_path
 from gongkai.parsing.media import published_file_problems, refused_type
+from gongkai.parsing.procedure import PROCEDURE_HINTS, Disclosed, procedure, relations
 from gongkai.parsing.text import decode, split_front_matter
 from gongkai.problems import Problem
 from gongkai.reading import Snapshot
+from gongkai.schema import ITEM_SCHEMA
 
-ITEM_KEYS = (
-    "title", "category", "scope", "valid_from", "valid_until", "public_from", "status", "withdrawn_reason",
-    "department", "issuer", "doc_number", "date", "pinned", "summary", "attachments", "extra", "feedback", "reopens",
-)  # fmt: skip
+ITEM_KEYS = tuple(key.key for key in ITEM_SCHEMA)  # the one declaration (gongkai/schema.py)
 FEEDBACK_KEYS = ("date", "summary", "response", "responded_on")
 KEY_HINTS = {
     "标题": "title", "类别": "category", "分类": "category", "目录": "category", "范围": "scope",
     "公开范围": "scope", "开始日期": "valid_from", "公开日期": "valid_from", "结束日期": "valid_until",
     "截止日期": "valid_until", "状态": "status", "部门": "department", "科室": "department",
     "发布机构": "issuer", "文号": "doc_number", "成文日期": "date", "置顶": "pinned", "摘要": "summary",
-    "附件": "attachments", "正文": "body", "撤销原因": "withdrawn_reason", "valid_to": "valid_until",
+    "附件": "attachments", "正文": "body", "撤销原因": "withdrawn_reason", "范围说明": "scope_reason", "valid_to": "valid_until",
     "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
 }  # fmt: skip
-SCOPES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
+KEY_HINTS |= PROCEDURE_HINTS
+# The words clerks use, the desk's labels among them (党内公开 / 向社会公开). Not "公开" alone: both are 公开.
+SCOPES = {
+    "internal": "internal", "public": "public", "党内": "internal", "党内公开": "internal",
+    "党外": "public", "社会": "public", "向社会公开": "public", "对外公开": "public",
+}  # fmt: skip
 STATUSES = {
     "published": "published", "draft": "draft", "withdrawn": "withdrawn",
     "已发布": "published", "发布": "published", "草稿": "draft", "撤销": "withdrawn", "已撤销": "withdrawn",
@@ -101,6 +105,9 @@ def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None
     errors.extend(published_file_problems(items, snapshot))
     errors.extend(_collisions(items))
     errors.extend(_reopens(items))
+    related_errors, related_warnings = relations(items)
+    errors.extend(related_errors)
+    warnings.extend(related_warnings)
     return ParsedItems(tuple(items), tuple(errors), tuple(warnings))
 
 
@@ -181,7 +188,9 @@ def _build_item(
     warnings: list[Problem],
 ) -> Item:
     entry = _category(fields, config)
-    scope = fields.choice("scope", SCOPES, required=True)
+    scope = fields.choice("scope", SCOPES, required=not (entry and entry.scope)) or (
+        entry.scope.value if entry and entry.scope else None
+    )
     status = Status(fields.choice("status", STATUSES) or "published")
     valid_from = fields.date("valid_from", required=True)
     valid_until = fields.date("valid_until")
@@ -207,6 +216,7 @@ def _build_item(
                 path, fields.line_of("withdrawn_reason"), "写了 withdrawn_reason，但 status 不是 withdrawn，撤销原因不会显示。"
             )
         )
+    scope_reason = _scope_reason(fields, entry, scope, path, warnings)
     department = fields.text("department") or (entry.department if entry and entry.department else "")
     known = [d.name for d in config.departments]
     if department and known and department not in known:
@@ -226,10 +236,13 @@ def _build_item(
     attachments = _attachments(fields, base_dir, files)
     body_html, media, body_problems = renderer.render(body, base_dir, files, path, body_line)
     fields.problems.extend(body_problems)
+    title = fields.text("title", required=True)
+    disclosed = Disclosed(title, body, attachments, Audience(scope or "internal"), valid_from, valid_until, public_from)
+    steps = procedure(fields, config, status, disclosed, warnings)
     return Item(
         id=relpath.rsplit(".", 1)[0],
         source=path,
-        title=fields.text("title", required=True),
+        title=title,
         category=entry.key if entry else "",
         scope=Audience(scope or "internal"),
         valid_from=valid_from or written or _EPOCH,
@@ -249,7 +262,32 @@ def _build_item(
         line=fields.line,
         feedback=_feedback(fields),
         reopens=fields.text("reopens").removesuffix(".md").removesuffix(".yaml"),
+        scope_reason=scope_reason,
+        **vars(steps),
     )
+
+
+def _scope_reason(fields: Fields, entry: CatalogEntry | None, scope: str | None, path: str, warnings: list[Problem]) -> str:
+    """An item whose scope differs from its entry's says why: wider (an internal entry's item made public) is an
+    exception to the catalogue; narrower (a public entry's item kept internal) is 暂时不宜公开, filed with the
+    superior (报备案) with its reason. Either way the reason is shown on internal pages only."""
+    reason = fields.text("scope_reason")
+    if entry is None or scope is None:
+        return reason
+    if entry.scope is not None and scope != entry.scope.value:
+        if not reason:
+            wider = scope == "public"
+            what = "向社会公开" if wider else "只在党内公开"
+            message = (
+                f"目录“{entry.name}”的公开范围是{entry.scope.label}，本事项却{what}：请写 scope_reason 说明原因"
+                f"{'（只在党内网页显示）' if wider else '（列入报上级备案的清单）'}，或改回 scope: {entry.scope.value}。"
+            )
+            fields.error(fields.line_of("scope"), message)
+    elif reason:
+        warnings.append(
+            Problem(path, fields.line_of("scope_reason"), "写了 scope_reason，但本事项的公开范围与目录相同，这段说明不会显示。")
+        )
+    return reason
 
 
 # Stands in for a missing date on an item that is discarded for its errors anyway.

@@ -93,3 +93,30 @@ def window_timeline(items: tuple[Item, ...], config: Config, day: date, before: 
     )
     body.append(_text(x_today + 4, height - 12, "今天", 11))
     return _svg(width, height, "各类别公开期限时间线", body)
+
+
+def stacked_bars(title: str, rows: list[tuple[str, list[tuple[str, int]]]]) -> str:
+    """One horizontal bar per row, its parts stacked in series order (e.g. 党内 then 向社会), with a legend."""
+    series = list(dict.fromkeys(name for _, parts in rows for name, _ in parts))
+    top = max([sum(v for _, v in parts) for _, parts in rows] + [1])
+    left, width, row_height, head = 190, 760, 22, 30
+    scale = (width - left - 60) / top
+    body = []
+    for index, name in enumerate(series):
+        x = left + index * 120
+        body.append(f'<rect x="{x}" y="6" width="10" height="10" fill="{SHADES[index % len(SHADES)]}"/>')
+        body.append(_text(x + 14, 15, name, 11))
+    for index, (label, parts) in enumerate(rows):
+        y = head + row_height * index
+        body.append(_text(left - 8, y + 15, label, 12, "end"))
+        x = float(left)
+        for name, value in parts:
+            w = value * scale
+            if value:
+                fill = SHADES[series.index(name) % len(SHADES)]
+                body.append(
+                    f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_height - 8}" fill="{fill}"><title>{escape(label)} {escape(name)}：{value}</title></rect>'
+                )
+            x += w
+        body.append(_text(x + 6, y + 15, str(sum(v for _, v in parts)), 11, "start", MUTED))
+    return _svg(width, head + row_height * len(rows) + 10, title, body)

@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 from gongkai.model import Audience, Config, Item
 from gongkai.rendering.qr import qr_svg
-from gongkai.rendering.site import item_record
+from gongkai.rendering.site import Relations, item_record
 from gongkai.rendering.templates import environment, fingerprint, render
-from gongkai.visibility import Shown, View, next_change
+from gongkai.visibility import Shown, View, carried_by, next_change
 
 POLL_SECONDS = 30
 # A QR code costs ~5 ms to draw, so only items that might run past kiosk.max_screens get one (unless every
@@ -29,11 +29,12 @@ def render_kiosk(
 ) -> list[tuple[str, bytes]]:
     """kiosk/index.html with the slides inline (file:// cannot fetch), slides.json and version.json for polling
     over http, the script and stylesheet, and the images the slides show. Paths relative to the output folder."""
-    seen = seen.only(config.kiosk.categories)
+    seen = seen.only(config.kiosk.categories, carried_by(config.catalog, "kiosk"))
     script = templates["kiosk/kiosk.js"].encode("utf-8")
     style = templates["kiosk/kiosk.css"].encode("utf-8")
     assets = fingerprint(script + b"\0" + style)
     nxt = next_change(items, seen.audience, seen.day)
+    relations = Relations.of(seen.current)  # links only between slides the screen shows
     data: dict[str, Any] = {
         "title": config.kiosk.title,
         "organisation": config.site.name,
@@ -50,7 +51,7 @@ def render_kiosk(
         "orientation": config.kiosk.orientation,
         "max_screens": config.kiosk.max_screens,
         "qr": config.kiosk.qr,
-        "slides": [_slide(s, config) for s in seen.current],
+        "slides": [_slide(s, config, relations) for s in seen.current],
     }
     version = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
     data["version"] = version
@@ -74,10 +75,10 @@ def render_kiosk(
     return sorted(dict(outputs).items())
 
 
-def _slide(shown: Shown, config: Config) -> dict[str, Any]:
+def _slide(shown: Shown, config: Config, relations: Relations) -> dict[str, Any]:
     """The site's JSON record of the item, with the text the screen shows, and where to read it in full: a QR
     code to its page on the site of the kiosk's audience, or a sentence when that site has no address."""
-    slide = item_record(shown, config)
+    slide = item_record(shown, config, relations)
     del slide["url"]
     if not shown.full:  # a withdrawal notice: nothing to read in full
         return slide

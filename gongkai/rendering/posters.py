@@ -10,15 +10,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from gongkai.model import Audience, Board, Config
 from gongkai.problems import Problem
 from gongkai.rendering.qr import qr_svg
 from gongkai.rendering.sheets import runs
 from gongkai.rendering.site import sections
-from gongkai.rendering.templates import environment, render
-from gongkai.visibility import View
+from gongkai.rendering.templates import environment, href, render
+from gongkai.visibility import View, carried_by
 
 # Resources of a poster resolve against this made-up origin, and only files inside content/ are served
 # from it: a poster can never make a request to the network.
@@ -64,10 +64,15 @@ def poster_sources(
     channels.append(f"电子邮箱：{feedback.email}" if feedback.email else "")
     sources = []
     for board in config.boards:
-        seen = views[board.audience].only(board.categories)  # exactly what its audience sees, in its categories
+        seen = views[board.audience].only(
+            board.categories, carried_by(config.catalog, "boards")
+        )  # exactly what its audience sees, in its categories
         base = config.site.public_url if board.audience is Audience.PUBLIC else config.site.internal_url
-        urls = tuple(f"{base}/{quote(s.item.page_path)}" for s in seen.current) if base else ()
-        qr = {s.item.id: _placeholder(n) if base else "" for n, s in enumerate(seen.current)}
+        # A QR code leads to the item's page, so only where the board's site has it (an entry may skip `sites`).
+        online = carried_by(config.catalog, "sites") if board.audience is Audience.PUBLIC else None
+        linked = [s for s in seen.current if base and (online is None or s.item.category in online)]
+        urls = tuple(f"{base}/{href(s.item.page_path)}" for s in linked)
+        qr = {s.item.id: "" for s in seen.current} | {s.item.id: _placeholder(n) for n, s in enumerate(linked)}
         html = render(
             env, "poster.html", board=board, site=config.site, day=seen.day, css=css, count=len(seen.current),
             runs=runs(sections(seen, config), board), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from gongkai.model import Audience, Config, Item
-from gongkai.register import Entry
+from gongkai.register import Entry, reviewed
 from gongkai.rendering.charts import department_bars, window_timeline
 from gongkai.supervision import Report
 from gongkai.visibility import exposure
@@ -30,6 +30,14 @@ class RegisterRow:
     def title(self) -> str:
         return self.item.title if self.item else (self.entry.title if self.entry else "")
 
+    @property
+    def review(self) -> tuple[str, str]:
+        """审核人 and 审核日期: the item's while its review holds, else what the register kept of a removed one."""
+        if self.item is not None:
+            held = reviewed(self.item)
+            return held if held else ("", "")
+        return (self.entry.reviewed_by, self.entry.reviewed_on) if self.entry else ("", "")
+
 
 def register_rows(items: tuple[Item, ...], entries: tuple[Entry, ...]) -> tuple[RegisterRow, ...]:
     by_id = {i.id: i for i in items}
@@ -37,15 +45,34 @@ def register_rows(items: tuple[Item, ...], entries: tuple[Entry, ...]) -> tuple[
     return tuple(rows)
 
 
+def registered(rows: tuple[RegisterRow, ...], day: date) -> tuple[RegisterRow, ...]:
+    """The rows members may read on `day`: an item numbered ahead of its window, or set back to draft, is not
+    shown (nor its title) until they may see it; a deleted file's row stays, its number taken."""
+
+    def readable(row: RegisterRow) -> bool:
+        if row.item is not None:
+            return exposure(row.item, Audience.INTERNAL, day) is not None
+        return row.entry is not None and row.entry.valid_from <= day.isoformat()  # ISO dates sort as text
+
+    return tuple(row for row in rows if readable(row))
+
+
 def status_of(row: RegisterRow, day: date) -> str:
+    """The status of a row members may read (see `registered`)."""
     if row.item is None:
-        return "源文件已删除"
+        return "已移除" if row.entry and row.entry.retired_on else "源文件已删除"
     seen = exposure(row.item, Audience.INTERNAL, day)
-    if seen is None:
-        return "尚未开始" if row.item.valid_from > day else "未公开"
-    if not seen.full:
+    if seen is not None and not seen.full:
         return "已撤销"
-    return "已到期" if seen.archived else "正在公开"
+    return "已到期" if seen and seen.archived else "正在公开"
+
+
+def records_text(report: Report, rows: tuple[RegisterRow, ...]) -> tuple[str, ...]:
+    """What the record pages show that is no item's own text (requests, deleted files' titles): members may
+    read it, so a passage of it in a forbidden item is a coincidence, not a leak."""
+    requests = [text for r in report.requests for text in (r.applicant, r.subject, r.reason)]
+    deleted = registered(tuple(row for row in rows if row.item is None), report.day)
+    return (*requests, *(row.title for row in deleted))
 
 
 def render_records(report: Report, rows: tuple[RegisterRow, ...], config: Config, page: Callable[..., Output]) -> list[Output]:
@@ -55,6 +82,7 @@ def render_records(report: Report, rows: tuple[RegisterRow, ...], config: Config
         "departments": department_bars(report.items, config, report.day),
         "timeline": window_timeline(report.items, config, report.day),
     }
+    rows = registered(rows, report.day)
     status = {row.number: status_of(row, report.day) for row in rows}
     return [
         page("report.html", "report.html", report=report, charts=charts),
@@ -66,12 +94,13 @@ def render_records(report: Report, rows: tuple[RegisterRow, ...], config: Config
 
 
 def register_csv(rows: tuple[RegisterRow, ...], config: Config, day: date) -> bytes:
-    """UTF-8 with BOM so that Excel opens it as Chinese; csv quotes commas, quotes and newlines in titles."""
+    """The `registered` rows as CSV. UTF-8 with BOM so that Excel opens it as Chinese; csv quotes commas, quotes and newlines in titles."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = {"number": "索引号", "title": "标题", "category": "类别", "issuer": "发布机构", "doc_number": "文号",
               "date": "成文日期", "valid_from": "公开日期", "valid_until": "截止日期", "scope": "公开范围", "status": "状态",
-              "source": "源文件"}  # fmt: skip
+              "source": "源文件", "reviewed_by": "审核人", "reviewed_on": "审核日期", "retired_on": "移除日期",
+              "retired_reason": "移除原因"}  # fmt: skip
     writer.writerow(header.values())
     for row in rows:
         record = _register_record(row, config, day)
@@ -90,10 +119,16 @@ def _register_record(row: RegisterRow, config: Config, day: date) -> dict[str, A
         "doc_number": item.doc_number if item else "",
         "date": item.date.isoformat() if item else "",
         "valid_from": item.valid_from.isoformat() if item else (row.entry.valid_from if row.entry else ""),
-        "valid_until": item.valid_until.isoformat() if item and item.valid_until else "",
+        "valid_until": item.valid_until.isoformat()
+        if item and item.valid_until
+        else (row.entry.valid_until if row.entry else ""),
         "scope": item.scope.label if item else "",
         "status": status_of(row, day),
         "source": item.source if item else "",
+        "reviewed_by": row.review[0],
+        "reviewed_on": row.review[1],
+        "retired_on": row.entry.retired_on if row.entry and not item else "",
+        "retired_reason": row.entry.retired_reason if row.entry and not item else "",
     }
 
 

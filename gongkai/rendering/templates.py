@@ -27,16 +27,23 @@ def environment(templates: Mapping[str, str], root: str) -> jinja2.Environment:
     return env
 
 
+def href(path: str) -> str:
+    """A path in the output as a URL path: every character but letters, digits, `/` and `_.-~` percent-encoded,
+    so a file named `a#1.pdf`, `a?.pdf` or `100%.pdf` is linked as itself, not cut at a fragment or query."""
+    return quote(path, safe="/")
+
+
 def linker(page: str) -> Callable[[str], str]:
     """Relative links, so a built tree works wherever it is copied (file://, any URL prefix). Targets are
-    paths from the site root; a page at depth n reaches them through n `../`."""
+    paths from the site root; a page at depth n reaches them through n `../`. A target is a path, never a
+    path with a fragment: a template wanting one writes it after the call, `{{ url('x.html') }}#part`."""
     prefix = "../" * page.count("/")
     memo: dict[str, str] = {}
 
     def url(target: str) -> str:
         link = memo.get(target)
         if link is None:
-            link = memo[target] = quote(prefix + target, safe="/#")
+            link = memo[target] = href(prefix + target)
         return link
 
     return url

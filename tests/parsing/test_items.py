@@ -3,6 +3,7 @@ from datetime import date
 from gongkai.model import Audience, Status
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import is_item_file, parse_items
+from gongkai.parsing.text import MAX_TEXT_BYTES
 from gongkai.reading import read_snapshot
 from tests.scratch import item, make_site
 
@@ -54,3 +55,22 @@ def test_attachments_resolve_relative_to_the_item(tmp_path):
     files = {"2026/a.md": item(attachments=["../docs/x.pdf", "y.pdf"]), "docs/x.pdf": b"1", "2026/y.pdf": b"2"}
     (only,) = parse(tmp_path, files).items
     assert [(a.name, a.source) for a in only.attachments] == [("x.pdf", "docs/x.pdf"), ("y.pdf", "2026/y.pdf")]
+
+
+def test_aliases_and_deep_nesting_in_extra_are_located_errors(tmp_path):
+    bomb = "---\ntitle: x\ncategory: notice\nscope: public\nvalid_from: 2026-11-15\nextra:\n  a: &a [1, 1]\n  b: [*a, *a]\n---\n"
+    deep = bomb.replace("  a: &a [1, 1]\n  b: [*a, *a]\n", "  a: " + "[" * 5000 + "]" * 5000 + "\n")
+    parsed = parse(tmp_path, {"bomb.md": bomb, "deep.md": deep})
+    assert parsed.items == ()
+    assert [(p.path.rsplit("/", 1)[1], p.line) for p in parsed.errors] == [("bomb.md", 8), ("deep.md", 7)]
+
+
+def test_item_files_are_bounded_in_size_but_attachments_are_not(tmp_path):
+    big = item(body="正文。" * (MAX_TEXT_BYTES // 9), attachments=["big.pdf"])
+    fits = item(body="正" * (MAX_TEXT_BYTES // 3 - 200), attachments=["big.pdf"])
+    assert len(big.encode()) > MAX_TEXT_BYTES >= len(fits.encode())
+    parsed = parse(tmp_path, {"big.md": big, "fits.md": fits, "big.pdf": b"%PDF" + bytes(3 * MAX_TEXT_BYTES)})
+    assert [i.id for i in parsed.items] == ["fits"]
+    (error,) = parsed.errors
+    assert error.path.endswith("content/big.md") and error.line == 1
+    assert "文件太大（2.0 MB），超过了 2 MB 的上限" in error.message

@@ -1,0 +1,179 @@
+"""Turns connections and request targets into what `serve` may answer: only the four sections' own files, only
+to requests that name this machine, and only as many connections, as slow, as a preview can afford."""
+
+from __future__ import annotations
+
+import collections
+import http.server
+import io
+import os
+import re
+import socket
+import sys
+import threading
+import time
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+SECTIONS = ("internal", "public", "kiosk", "posters")
+# A preview serves one clerk's browser: these bounds are far above its needs and far below what hurts the machine.
+CONNECTIONS = 128  # open at once; one more waits for a free one, then is told to come back
+STREAMS = 32  # of which event streams (one per open tab); a browser opens at most 6 per host anyway
+HEAD_SECONDS = 10.0  # from going idle to the end of a request's head; slower clients are dropped
+SEND_SECONDS = 30.0  # for the client to take each chunk of an answer
+IDLE_WORKER_SECONDS = 30.0  # a worker thread with nothing to do for this long ends
+KEEP_ALIVE_SECONDS = 15.0  # between two writes on an event stream, which tell a client that went away
+
+
+def own_hosts(port: int) -> frozenset[str]:
+    """The Host headers a request to this preview carries. A page of another site whose name an attacker points
+    at 127.0.0.1 (DNS rebinding) sends that site's name, and is refused."""
+    names = ("127.0.0.1", "localhost", "[::1]")
+    return frozenset(f"{name}:{port}" for name in names) | (frozenset(names) if port == 80 else frozenset())
+
+
+def section_file(home: str, path: str) -> str | None:
+    """The file or folder that the decoded URL path `path` names inside one of the four sections of the output
+    folder `home` (a real path: no symlink in it), or None: never `..`, never a dot-file (.cache, the build
+    record, the marker, temporaries), never through a symlink out of its section, never server/."""
+    parts = path.split("/")
+    if parts[0] != "" or len(parts) < 2 or parts[1] not in SECTIONS:
+        return None
+    names = [name for name in parts[1:] if name]  # "//" and a trailing "/" name nothing
+    if any(name.startswith(".") for name in names):
+        return None
+    section = os.path.join(home, names[0])
+    target = os.path.realpath(os.path.join(home, *names))  # symlinks followed: where the bytes would come from
+    inside = target[len(section) :]
+    if not target.startswith(section) or (inside and not inside.startswith("/")) or "/." in inside:
+        return None
+    return target
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")  # control characters and the backslash (a separator elsewhere)
+
+
+def decoded_path(target: str) -> str | None:
+    """The path of a request target, percent-decoded exactly once (a `%252e` stays the name `%2e`), or None when
+    it is no path we answer: not origin-form, not UTF-8, or holding a backslash or a control character."""
+    if not target.startswith("/"):
+        return None
+    try:
+        path = unquote_to_bytes(target.split("?", 1)[0].split("#", 1)[0]).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _UNSAFE.search(path):
+        return None
+    return path
+
+
+class PreviewServer(http.server.HTTPServer):
+    """Loopback only, with a deep listen queue; each connection served on a worker thread, as many workers as
+    connections open at once (kept for the next burst until idle for a while), up to `capacity`."""
+
+    request_queue_size = 1024  # 200 browsers' worth of requests at once wait in the kernel, not refused
+    # The bounds, per server (a test narrows them).
+    capacity, streams_allowed = CONNECTIONS, STREAMS
+    head_seconds, send_seconds, keep_alive_seconds = HEAD_SECONDS, SEND_SECONDS, KEEP_ALIVE_SECONDS
+
+    def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        # One lock guards the counts and the line of connections; waiting on it: the accepting thread and
+        # counters on `room`, idle workers on `work` (woken one at a time: a burst never wakes them all).
+        lock = threading.Lock()
+        self.room, self.work = threading.Condition(lock), threading.Condition(lock)
+        self.connections = self.streams = self.workers = 0
+        self.waiting: collections.deque[tuple[Any, Any] | None] = collections.deque()
+        self.closing = False
+        super().__init__(address, handler)  # last: a failed bind closes the server, which uses the above
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.room:
+            free = self.room.wait_for(lambda: self.connections < self.capacity or self.closing, self.head_seconds)
+            if not free or self.closing:
+                _busy(request)
+                self.shutdown_request(request)
+                return
+            self.connections += 1
+            self.waiting.append((request, client_address))
+            if self.connections > self.workers:  # no worker is free for it: one more (a thread costs 0.1 ms)
+                self.workers += 1
+                threading.Thread(target=self._work, daemon=True).start()
+            else:
+                self.work.notify()
+            self.room.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self.work:
+                if not self.work.wait_for(lambda: self.waiting, IDLE_WORKER_SECONDS) or self.waiting[0] is None:
+                    self.workers -= 1
+                    return
+                request, client_address = self.waiting.popleft()
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                with self.room:
+                    self.connections -= 1
+                    self.room.notify_all()
+
+    def stream_opened(self) -> bool:
+        """Counts an event stream in, unless there are as many as allowed."""
+        with self.room:
+            if self.streams >= self.streams_allowed:
+                return False
+            self.streams += 1
+            self.room.notify_all()
+            return True
+
+    def stream_closed(self) -> None:
+        with self.room:
+            self.streams -= 1
+            self.room.notify_all()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # a client that went away is no news; a bug is
+            super().handle_error(request, client_address)
+
+    def shutdown(self) -> None:
+        with self.room:
+            self.closing = True
+            self.room.notify_all()
+        super().shutdown()
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self.room:
+            self.waiting.append(None)  # tells every worker, once the connections before it are served, to end
+            self.work.notify_all()
+
+
+def _busy(request: socket.socket) -> None:
+    body = "预览服务器正忙，请稍后刷新。".encode()
+    head = f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}"
+    try:
+        request.setblocking(False)  # the accepting thread never waits on one client
+        request.send(head.encode() + b"\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body)
+    except OSError:
+        pass
+
+
+class HeadReader(io.RawIOBase):
+    """A socket's bytes, each read bounded by what is left of the time allowed for the request's head."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        self.connection = connection
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("request head too slow")
+            self.connection.settimeout(left)
+        return self.connection.recv_into(buffer)
