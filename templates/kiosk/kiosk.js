@@ -110,6 +110,7 @@
     card.appendChild(element("p", "category", slide.group + " · " + slide.category_name));
     card.appendChild(element("h2", "", slide.title));
     card.appendChild(element("p", "reason", "撤销说明：" + slide.withdrawn_reason));
+    if (slide.withdrawn_on) card.appendChild(element("p", "was", "撤销日期：" + slide.withdrawn_on));
     card.appendChild(element("p", "was", "原公开期限：" + slide.valid_from + " 至 " + (slide.valid_until || "长期")));
     section.appendChild(card);
     return section;

@@ -356,13 +356,21 @@ def test_without_a_site_address_a_long_item_says_where_to_read_it(tmp_path, page
 
 
 def test_a_withdrawn_item_is_shown_as_a_notice(tmp_path, page):
-    files = {"gone.md": item("撤销的公示", status="withdrawn", withdrawn_reason="材料有误，重新公示", body="撤销前的正文。")}
+    files = {
+        "gone.md": item(
+            "撤销的公示",
+            status="withdrawn",
+            withdrawn_reason="材料有误，重新公示",
+            withdrawn_on="2026-11-18",
+            body="撤销前的正文。",
+        )
+    }
     paths = site(tmp_path, files)
     open_paused(page, (paths.output / "kiosk/index.html").as_uri())
     slide = page.locator(".slide:not(.standby)")
     assert slide.evaluate("s => s.classList.contains('withdrawn')") and slide.locator(".viewport").count() == 0
     text = slide.inner_text()
-    assert "已撤销" in text and "撤销说明：材料有误，重新公示" in text and "撤销的公示" in text
+    assert "已撤销" in text and "撤销说明：材料有误，重新公示" in text and "撤销的公示" in text and "撤销日期：2026-11-18" in text
     assert "撤销前的正文" not in text and "撤销前的正文" not in page.content()
     stamp, title = (
         page.locator(f".slide {s}").evaluate("e => parseFloat(getComputedStyle(e).fontSize)") for s in (".stamp", "h2")
@@ -430,7 +438,7 @@ def test_kiosk_screen_keys_are_checked(tmp_path):
     with pytest.raises(Problems) as failure:
         parse_config(paths.config.read_bytes(), "site_config.yaml")
     messages = [p.message for p in failure.value.problems]
-    assert any("“max_screens”应是不小于 1 的整数" in m for m in messages)
+    assert any("“max_screens”应是不小于 1" in m and "整数" in m for m in messages)
     assert any("“qr”只能写 true 或 false" in m for m in messages)
     good = parse_config(make_site(tmp_path / "ok", {}, copy.deepcopy(CONFIG)).config.read_bytes(), "site_config.yaml")
     assert (good.kiosk.max_screens, good.kiosk.qr) == (3, False)

@@ -146,7 +146,7 @@ def wide_table_board(tmp_path_factory):
             f"n{n}.md": item(f"第{n}项通知：关于做好年底党建工作的通知", body="各支部：\n\n" + "请按要求做好相关工作。" * (6 + n))
             for n in range(7)
         },
-        "gone.md": item("撤销的公示", status="withdrawn", withdrawn_reason="材料有误"),
+        "gone.md": item("撤销的公示", status="withdrawn", withdrawn_reason="材料有误", withdrawn_on="2026-11-18"),
     }
     return laid_out(tmp_path_factory.mktemp("wide"), files)
 
