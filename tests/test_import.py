@@ -420,7 +420,7 @@ def test_unknown_category_or_scope_is_a_usage_error_listing_the_choices(tmp_path
     with pytest.raises(SystemExit) as exit_info:
         main(["import", str(source), "--scope", "公开"])
     assert exit_info.value.code == 2
-    assert f"公开范围“公开”不对，可以写：{'、'.join(SCOPES)}" in capsys.readouterr().err
+    assert "公开范围“公开”不对。可以写：internal（或 党内、党内公开）" in capsys.readouterr().err
 
 
 def test_word_files_in_content_are_warned_about_unless_used(tmp_path):
@@ -492,3 +492,53 @@ def test_red_head_in_a_text_box_is_recognised():
     assert draft.values["issuer"] == "中共青川市委组织部"  # once: the Fallback copy is not read again
     assert draft.values["title"] == "关于做好年度考核工作的通知"
     assert draft.markdown == "各单位：\n"
+
+
+@pytest.mark.parametrize("where", ["table", "header", "star", "label"])
+def test_a_marking_anywhere_refuses_the_document(where):
+    """A 密级 marking is found wherever a clerk's document carries it, not only on its own first line."""
+    document = Document()
+    _centred(document, "关于某事项的通知")
+    document.add_paragraph("正文。")
+    if where == "table":
+        table = document.add_table(rows=1, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = "000123", "秘密★1年"
+    elif where == "header":
+        document.sections[0].header.paragraphs[0].text = "机密☆6个月"
+    elif where == "star":
+        document.add_paragraph("000123 秘密*1年")
+    else:
+        document.add_paragraph("密级：秘密")
+    with pytest.raises(ImportRefused, match="涉密文件不能公开"):
+        draft_from_docx(_saved(document), _config(), DAY)
+
+
+def test_the_original_is_not_kept_when_it_holds_what_the_import_left_out():
+    document = Document()
+    paragraph = document.add_paragraph("公开的内容")
+    paragraph.add_run("张三身份证号").font.hidden = True
+    data = _saved(document)
+    assert draft_from_docx(data, _config(), DAY).markdown == "公开的内容\n"  # without the original: fine
+    with pytest.raises(ImportRefused, match="隐藏文字"):
+        draft_from_docx(data, _config(), DAY, keep_original=True)
+
+
+def test_a_picture_part_named_like_an_item_never_becomes_one():
+    """The name of a picture comes from inside the file: `image1.md` must not land in content/ as an item."""
+    document = Document()
+    document.add_paragraph("有图")
+    document.add_picture(_png(), width=Pt(40))
+    source = zipfile.ZipFile(io.BytesIO(_saved(document)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as renamed:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            name = info.filename.replace("media/image1.png", "media/image1.md")
+            if info.filename.endswith(".rels"):
+                data = data.replace(b"media/image1.png", b"media/image1.md")
+            if info.filename == "[Content_Types].xml":  # the file says its "image" is a PNG
+                data = data.replace(b"<Default ", b'<Default Extension="md" ContentType="image/png"/><Default ', 1)
+            renamed.writestr(name, data)
+    draft = draft_from_docx(out.getvalue(), _config(), DAY)
+    names = [path for path, _ in draft.files]
+    assert names and all(path.endswith(".png") for path in names), names

@@ -25,6 +25,11 @@ R_EMBED, R_ID, R_LINK = (qn(f"r:{t}") for t in ("embed", "id", "link"))
 _OFF = ("0", "false", "off", "none")
 # Browsers show these; EMF/WMF/TIFF (Word's clip art and scans) they do not.
 WEB_IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".bmp")
+PICTURE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "emf", "wmf", "tif", "tiff"})
+_BY_CONTENT_TYPE = {
+    "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp", "image/bmp": "bmp",
+    "image/x-emf": "emf", "image/x-wmf": "wmf", "image/tiff": "tiff", "image/svg+xml": "svg",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,10 @@ class _Reader:
             return
         if rid not in self.pictures:
             extension = re.sub(r"[^a-z0-9.]", "", str(part.partname).rsplit(".", 1)[-1].lower())  # type: ignore[attr-defined]
+            # The name comes from inside the file: only a picture's extension may reach content/ (a part named
+            # image1.md would otherwise become an item file of the document's choosing).
+            if extension not in PICTURE_EXTENSIONS:
+                extension = _BY_CONTENT_TYPE.get(getattr(part, "content_type", ""), "bin")
             name = f"图片{len(self.pictures) + 1}.{extension}"
             self.pictures[rid] = Picture(name, part.blob)  # type: ignore[attr-defined]
             if not name.endswith(WEB_IMAGES):

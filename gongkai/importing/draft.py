@@ -62,6 +62,16 @@ def draft_from_docx(
         raise ImportRefused(f"公开范围“{scope}”不对。可以写：{'、'.join(SCOPES)}。")
     document = _read(data, name)
     layout = recognise(document.blocks)
+    if marking := classified(data):
+        raise ImportRefused(
+            f"原文标有密级“{marking}”。涉密文件不能公开（党内也不能），没有导入。"
+            "如果文件已经解密，请在 Word 中删去密级标志后再导入。"
+        )
+    if keep_original and (concealed := concealed_content(data)):
+        raise ImportRefused(
+            f"原文含有{concealed}，原件作为附件发布会把这些内容一起公开。请在 Word 中接受或拒绝全部修订、删除批注和"
+            "隐藏文字后另存，再导入；或者不保留原件。"
+        )
     if layout.secret:
         raise ImportRefused(
             f"原文标有密级“{layout.secret.written}”。涉密文件不能公开（党内也不能），没有导入。"
@@ -223,3 +233,38 @@ def _file_name(name: str) -> str:
     """The file's own name, safe as a file name inside content/."""
     base = re.split(r"[\\/]", name)[-1]
     return re.sub(r'[\x00-\x1f<>:"|?*]+', "_", base).strip(" .")
+
+
+# A 密级 marking anywhere (the 版头, a table, the page header): 秘密★1年, 机密☆, 密级：秘密 — or a paragraph that is
+# the marking alone. Read from the XML of the body, headers and footers, hidden text included.
+_MARKING = re.compile(r"(绝密|机密|秘密)\s*[★☆*＊]|密级\s*[:：]?\s*(绝密|机密|秘密)")
+_PARAGRAPH = re.compile(rb"<w:p[ >].*?</w:p>", re.S)
+_TEXT = re.compile(rb"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_STORY = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+
+
+def classified(data: bytes) -> str:
+    """The 密级 marking a .docx carries anywhere in its text, or ''."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sorted(n for n in archive.namelist() if _STORY.fullmatch(n)):
+            for paragraph in _PARAGRAPH.findall(archive.read(name)):
+                text = re.sub(r"\s+", "", b"".join(_TEXT.findall(paragraph)).decode("utf-8", "replace"))
+                if (found := _MARKING.search(text)) or text in ("绝密", "机密", "秘密"):
+                    return found.group(0) if found else text
+    return ""
+
+
+def concealed_content(data: bytes) -> str:
+    """What a .docx holds that its reader does not see and the import leaves out (hidden text, tracked changes,
+    comments), in words; '' when nothing."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        xml = b"".join(archive.read(n) for n in sorted(names) if _STORY.fullmatch(n))
+    kinds = []
+    if b"<w:vanish" in xml:
+        kinds.append("隐藏文字")
+    if b"<w:del " in xml or b"<w:ins " in xml or b"<w:delText" in xml:
+        kinds.append("修订记录")
+    if "word/comments.xml" in names:
+        kinds.append("批注")
+    return "、".join(kinds)
