@@ -23,7 +23,7 @@ RELEASES = "releases"
 # rollback returns to the line before the last, never to a release that was itself rolled back.
 HISTORY = "history"
 # Fingerprinted files a page still being read may ask for after the swap: carried into the new release.
-_FINGERPRINTED = re.compile(r"^(assets/style|kiosk)\.[0-9a-f]+\.(css|js)$")
+_FINGERPRINTED = re.compile(r"^(assets/(style|search)|kiosk)\.[0-9a-f]+\.(css|js)$")
 
 Clock = Callable[[], datetime]  # an aware datetime: "now" for deploy, injectable so that tests pick the day
 

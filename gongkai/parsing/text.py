@@ -107,9 +107,12 @@ def slips(yaml_text: str, line_offset: int) -> list[Slip]:
         elif match := _FULL_WIDTH_COLON.match(line):
             key = match["key"]
             found.append(Slip(number, f"“{key}”后面用了中文冒号“：”，请改成英文冒号“:”，冒号后空一格，例如 {key}: …", True))
-        elif (match := _NO_SPACE.match(line)) and not match["rest"].startswith("//"):
+        elif (match := _NO_SPACE.match(line)) and not match["rest"].startswith(("//", ":")):
             key = match["key"]
-            found.append(Slip(number, f"“{key}:”后面缺少空格。请在英文冒号后空一格，例如 {key}: {match['rest']}", True))
+            # In a list, `- a:b` is a text YAML reads well (an address such as fe80::1, a time 10:30): there it is
+            # only the likely cause of a YAML error, never one by itself.
+            message = f"“{key}:”后面缺少空格。请在英文冒号后空一格，例如 {key}: {match['rest']}"
+            found.append(Slip(number, message, not match["dash"]))
         elif match := _CURLY_QUOTED.match(line):
             found.append(Slip(number, '值两边用了中文引号“”。需要引号时请改用英文引号 "…"，或者去掉引号。', False))
     return found
