@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_
 from gongkai.parsing.media import published_file_problems, refused_type
 from gongkai.parsing.procedure import PROCEDURE_HINTS, Disclosed, procedure, relations
 from gongkai.parsing.text import decode, split_front_matter
-from gongkai.problems import Problem
+from gongkai.problems import Problem, did_you_mean
 from gongkai.reading import Snapshot
-from gongkai.schema import ITEM_SCHEMA
+from gongkai.schema import ITEM_SCHEMA, SCHEMA_BY_KEY
 
-ITEM_KEYS = tuple(key.key for key in ITEM_SCHEMA)  # the one declaration (gongkai/schema.py)
+ITEM_KEYS = tuple(key.key for key in ITEM_SCHEMA)  # the one declaration (gongkai/schema/items.py)
 FEEDBACK_KEYS = ("date", "summary", "response", "responded_on")
 KEY_HINTS = {
     "标题": "title", "类别": "category", "分类": "category", "目录": "category", "范围": "scope",
@@ -31,11 +30,8 @@ KEY_HINTS = {
     "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
 }  # fmt: skip
 KEY_HINTS |= PROCEDURE_HINTS
-SCOPES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
-STATUSES = {
-    "published": "published", "draft": "draft", "withdrawn": "withdrawn",
-    "已发布": "published", "发布": "published", "草稿": "draft", "撤销": "withdrawn", "已撤销": "withdrawn",
-}  # fmt: skip
+SCOPES = SCHEMA_BY_KEY["scope"].accepted
+STATUSES = SCHEMA_BY_KEY["status"].accepted
 # Disclosure requests (依申请公开) live beside items but are not items.
 SKIPPED_FOLDERS = ("requests/",)
 
@@ -124,8 +120,7 @@ def _reopens(items: list[Item]) -> list[Problem]:
     problems = []
     for item in items:
         if item.reopens and item.reopens not in ids:
-            guess = difflib.get_close_matches(item.reopens, ids, n=1)
-            hint = f"您是不是想写“{guess[0]}”？" if guess else "请写被再次公开事项的文件路径（content/ 之后、不含扩展名）。"
+            hint = did_you_mean(item.reopens, ids, "请写被再次公开事项的文件路径（content/ 之后、不含扩展名）。")
             problems.append(Problem(item.source, item.line, f"reopens 指向的事项“{item.reopens}”不存在。{hint}"))
     return problems
 
@@ -216,8 +211,7 @@ def _build_item(
     department = fields.text("department") or (entry.department if entry and entry.department else "")
     known = [d.name for d in config.departments]
     if department and known and department not in known:
-        guess = difflib.get_close_matches(department, known, n=1)
-        hint = f"您是不是想写“{guess[0]}”？" if guess else f"可选：{'、'.join(known)}。"
+        hint = did_you_mean(department, known, f"可选：{'、'.join(known)}。")
         fields.error(fields.line_of("department"), f"部门“{department}”不在配置的 departments 中。{hint}")
     written = fields.date("date") or valid_from
     if written and valid_from and written > valid_from:
@@ -298,8 +292,7 @@ def _category(fields: Fields, config: Config) -> CatalogEntry | None:
         if value in (entry.key, entry.name):
             return entry
     choices = [e.key for e in config.catalog] + [e.name for e in config.catalog]
-    guess = difflib.get_close_matches(value, choices, n=1, cutoff=0.4)
-    hint = f"您是不是想写“{guess[0]}”？" if guess else "请使用 site_config.yaml 中 catalog 的键。"
+    hint = did_you_mean(value, choices, "请使用 site_config.yaml 中 catalog 的键。", cutoff=0.4)
     fields.error(fields.line_of("category"), f"目录里没有“{value}”这个类别。{hint}")
     return None
 
