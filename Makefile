@@ -46,10 +46,12 @@ lint: setup-test
 	$(PY) -m ruff format .
 
 # Regenerates the sample site's golden output after an intended change; review the diff before committing.
-golden: setup-test
-	$(PY) -m tests.golden
+# IMAGES=1 also redraws the poster and kiosk images, which need the test setup (poppler, Chromium, Playwright).
+golden: $(if $(IMAGES),setup-test,setup)
+	$(PY) -m tests.golden $(if $(IMAGES),--images)
 
-# Speed against Pelican and Hugo on this machine (installs them in .venv-bench, apart from Gongkai's own).
+# Speed against Pelican and Hugo on this machine (installs them in .venv-bench, apart from Gongkai's own; ignored:
+# the bench's environment is made here, never committed).
 bench: setup-test
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
@@ -57,5 +59,7 @@ bench: setup-test
 	$(PY) -m bench.speed
 	$(PY) -m bench.import_docx
 
+# Removes what setup, builds, tests and the bench made: every ignored path and nothing else. git clean never
+# touches a tracked file, even inside an ignored folder (tests/test_repository.py proves both).
 clean:
-	rm -rf output .venv .venv-bench node_modules .pytest_cache .ruff_cache
+	git clean -fdX

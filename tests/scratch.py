@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,9 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def sample_paths(output: Path) -> Paths:
     return Paths(content=REPO / "content", config=REPO / "site_config.yaml", templates=REPO / "templates", output=output)
+
+
+def default_sigint() -> None:
+    """preexec_fn for the children a test starts: SIGINT back to its default. A test run started as a background
+    job of a non-interactive shell ignores SIGINT, and children inherit that; then Ctrl-C would never reach them."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -339,7 +339,11 @@ def test_a_hostile_template_stops_the_command_line_build_and_writes_nothing(tmp_
     from tests.scratch import tree
 
     withdrawn = item(
-        "已撤销的事项", status="withdrawn", withdrawn_reason="内容有误", body="撤销前的正文，包含不应再公开的人员名单和情况说明。"
+        "已撤销的事项",
+        status="withdrawn",
+        withdrawn_on="2026-11-16",
+        withdrawn_reason="内容有误",
+        body="撤销前的正文，包含不应再公开的人员名单和情况说明。",
     )
     paths = make_site(tmp_path, {"gone.md": withdrawn, "open.md": item("公开事项")})
     args = ["build", "--content", str(paths.content), "--config", str(paths.config), "--templates", str(paths.templates)]

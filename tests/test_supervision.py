@@ -1,26 +1,41 @@
-"""The supervision report (督查): statuses from cadences, department quotas, findings and exit codes."""
+"""The supervision report (督查): statuses from cadences, department quotas, findings and exit codes. supervise() and
+the register's CSV are pure: tested straight over parsed items, without rendering a site; the CLI only for its
+formats and exit codes."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
 from datetime import date
 
 from gongkai.cli import main
-from gongkai.pipeline import Options, run
+from gongkai.model import Config, DisclosureRequest, Item
+from gongkai.parsing.requests import parse_requests
+from gongkai.pipeline import parse
 from gongkai.reading import read_snapshot
+from gongkai.register import update_register
 from gongkai.rendering.records import register_csv, register_rows
-from gongkai.supervision import DUE_SOON, MISSING, OK, OVERDUE, supervise
-from tests.scratch import CONFIG, item, make_site
+from gongkai.supervision import DUE_SOON, MISSING, OK, OVERDUE, Report, supervise
+from tests.scratch import item, make_site
 
 DAY = date(2026, 11, 20)
+Parsed = tuple[tuple[Item, ...], tuple[DisclosureRequest, ...], Config]
 
 
-def report_for(tmp_path, files, day=DAY, config=None):
-    paths = make_site(tmp_path, files, config)
-    return run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=day, posters=False)).report
+def parsed(tmp_path, files) -> Parsed:
+    """A scratch site's items, requests and config, as the pipeline hands them to supervise()."""
+    paths = make_site(tmp_path, files)
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    config, items, _ = parse(snapshot)
+    requests, problems = parse_requests(snapshot)
+    assert problems == []
+    return items, requests, config
+
+
+def report_for(site: Parsed, day: date = DAY) -> Report:
+    items, requests, config = site
+    return supervise(items, requests, config, day)
 
 
 def statuses(report):
@@ -28,20 +43,19 @@ def statuses(report):
 
 
 def test_cadence_statuses(tmp_path):
-    files = {"org.md": item("组织设置", category="org", valid_from="2026-05-25")}  # fixed, half-year: due 11-25
-    assert statuses(report_for(tmp_path, files))["org"] == DUE_SOON
-    assert statuses(report_for(tmp_path, files, day=date(2026, 11, 26)))["org"] == OVERDUE
-    assert statuses(report_for(tmp_path, files, day=date(2026, 8, 1)))["org"] == OK
+    site = parsed(tmp_path, {"org.md": item("组织设置", category="org", valid_from="2026-05-25")})  # fixed, half-year: due 11-25
+    assert statuses(report_for(site))["org"] == DUE_SOON
+    assert statuses(report_for(site, date(2026, 11, 26)))["org"] == OVERDUE
+    assert statuses(report_for(site, date(2026, 8, 1)))["org"] == OK
     # Never published: late from the end of the first quarter counted from the earliest item (05-25).
-    assert statuses(report_for(tmp_path, files))["dues"] == MISSING
-    assert statuses(report_for(tmp_path, files))["notice"] == "adhoc"
+    assert statuses(report_for(site))["dues"] == MISSING
+    assert statuses(report_for(site))["notice"] == "adhoc"
 
 
 def test_periodic_needs_one_item_per_period(tmp_path):
-    files = {"q3.md": item("三季度党费", category="dues", valid_from="2026-08-10")}  # Q3: the next is due by 12-31
-    report = report_for(tmp_path, files, day=date(2026, 12, 28))
-    assert statuses(report)["dues"] == DUE_SOON
-    assert statuses(report_for(tmp_path, files, day=date(2027, 1, 1)))["dues"] == OVERDUE
+    site = parsed(tmp_path, {"q3.md": item("三季度党费", category="dues", valid_from="2026-08-10")})  # Q3: next due 12-31
+    assert statuses(report_for(site, date(2026, 12, 28)))["dues"] == DUE_SOON
+    assert statuses(report_for(site, date(2027, 1, 1)))["dues"] == OVERDUE
 
 
 def test_department_quota_counts_items_starting_this_month(tmp_path):
@@ -50,7 +64,7 @@ def test_department_quota_counts_items_starting_this_month(tmp_path):
         "b.md": item("二", department="办公室", valid_from="2026-10-30"),
         "c.md": item("三", department="机关党委", status="draft"),
     }
-    departments = {d.name: (d.count, d.met) for d in report_for(tmp_path, files).departments}
+    departments = {d.name: (d.count, d.met) for d in report_for(parsed(tmp_path, files)).departments}
     assert departments == {"办公室": (1, True), "机关党委": (0, False)}
 
 
@@ -65,7 +79,7 @@ def test_findings(tmp_path):
         "requests/r1.yaml": "received: 2026-11-01\napplicant: 某支部\nsubject: 申请公开甲\n",
         "requests/r2.yaml": "received: 2026-11-15\napplicant: 某支部\nsubject: 申请公开乙\n",
     }
-    report = report_for(tmp_path, files)
+    report = report_for(parsed(tmp_path, files))
     messages = [f"{f.path.rsplit('/', 1)[1]}:{f.line}: {f.message}" for f in report.findings]
     assert any(m.startswith("short.md:2: 随时公开事项向社会公开的期限为4 天") for m in messages)
     assert not any(m.startswith("fine.md") for m in messages)
@@ -108,16 +122,15 @@ def test_report_command_formats_and_exit_codes(tmp_path, capsys):
     assert "<h1>督查情况</h1>" in capsys.readouterr().out
 
 
+def register_csv_for(site: Parsed) -> bytes:
+    items, _, config = site
+    entries, _ = update_register((), items, config)
+    return register_csv(register_rows(items, entries), config, DAY)
+
+
 def test_register_csv_opens_cleanly_in_excel(tmp_path):
     tricky = '标题, 含逗号 "引号"'
-    files = {"a.md": item(tricky, body="正文")}
-    paths = make_site(tmp_path, files)
-    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    result = run(snapshot, Options(day=DAY, posters=False))
-    from gongkai.register import update_register
-
-    entries, _ = update_register((), result.items, result.config)
-    data = register_csv(register_rows(result.items, entries), result.config, DAY)
+    data = register_csv_for(parsed(tmp_path, {"a.md": item(tricky, body="正文")}))
     assert data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -125,18 +138,11 @@ def test_register_csv_opens_cleanly_in_excel(tmp_path):
 
 
 def test_register_csv_keeps_a_title_with_a_line_break_in_one_cell(tmp_path):
-    paths = make_site(tmp_path, {"a.md": item("第一行\n第二行, 还有逗号")})
-    result = run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=DAY, posters=False))
-    from gongkai.register import update_register
-
-    entries, _ = update_register((), result.items, result.config)
-    data = register_csv(register_rows(result.items, entries), result.config, DAY).decode("utf-8-sig")
+    data = register_csv_for(parsed(tmp_path, {"a.md": item("第一行\n第二行, 还有逗号")})).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data, newline="")))
     assert len(rows) == 2 and rows[1][1] == "第一行\n第二行, 还有逗号"
 
 
 def test_supervise_is_pure_over_items(tmp_path):
-    config = copy.deepcopy(CONFIG)
-    paths = make_site(tmp_path, {"a.md": item("通知")}, config)
-    result = run(read_snapshot(paths.content, paths.config, paths.templates), Options(day=DAY, posters=False))
-    assert supervise(result.items, (), result.config, DAY) == supervise(result.items, (), result.config, DAY)
+    site = parsed(tmp_path, {"a.md": item("通知"), "requests/r.yaml": "received: 2026-11-01\napplicant: 某支部\nsubject: 甲\n"})
+    assert report_for(site) == report_for(site)

@@ -1,4 +1,4 @@
-"""The kiosk page in a real browser (Debian's Chromium through Playwright), on a faked clock."""
+"""The kiosk page in a real browser (Debian's Chromium through Playwright), on a faked clock that moves only when told."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from gongkai.pipeline import Options, Paths, build
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, pause_clock, serve
+from tests.golden import KIOSK_VIEWPORTS
 from tests.scratch import CONFIG, item, make_site, tree
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -59,7 +60,8 @@ THREE = {f"n{i}.md": item(f"第{i}项通知", valid_from=f"2026-11-1{i}", valid_
 
 
 def open_kiosk(page: Page, url: str, at: datetime = MORNING) -> None:
-    page.clock.install(time=at)
+    """The kiosk at `at` on a paused clock: every second the tests count is one they ran with clock.run_for."""
+    pause_clock(page, at)
     page.goto(url)
     page.wait_for_function("window.gongkaiKiosk && gongkaiKiosk.index >= 0 || !document.getElementById('standby').hidden")
 
@@ -196,14 +198,14 @@ def test_a_day_of_rotation_keeps_the_heap_flat(tmp_path, page):
     assert page.errors == []
 
 
-@pytest.mark.parametrize(("name", "viewport"), [("landscape", (1920, 1080)), ("portrait", (1080, 1920))])
-def test_orientation_matches_golden(browser, name, viewport):
-    """The sample's kiosk at a fixed moment, compared with a golden image at a tolerance (`make golden`)."""
+@pytest.mark.parametrize("name", KIOSK_VIEWPORTS)
+def test_orientation_matches_golden(browser, sample, name):
+    """The sample's kiosk at a fixed moment, compared with a golden image at a tolerance (`make golden IMAGES=1`)."""
     from PIL import Image
 
     from tests.golden import KIOSK_GOLDEN, kiosk_image, mean_difference
 
-    actual = kiosk_image(browser, viewport)
+    actual = kiosk_image(browser, KIOSK_VIEWPORTS[name], sample)
     golden = Image.open(KIOSK_GOLDEN.format(name=name))
     assert actual.size == golden.size
     assert mean_difference(actual, golden) < 3.0
