@@ -128,6 +128,16 @@ def test_an_unknown_key_gets_the_closest_known_one():
     ]
 
 
+def test_a_key_written_as_its_chinese_label_gets_the_key():
+    config = {**MINIMAL, "电子屏": {}, "kiosk": {"每条停留秒数": 20}}
+    with pytest.raises(Problems) as failure:
+        _parse(config)
+    assert [p.message for p in failure.value.problems] == [
+        "未知的键“每条停留秒数”（kiosk 部分）。您是不是想写“seconds_per_item”？",
+        "未知的键“电子屏”（配置文件顶层）。您是不是想写“kiosk”？",
+    ]
+
+
 def test_did_you_mean_offers_the_closest_name_or_what_may_be_written():
     assert closest("reveiwers", ("required", "reviewers")) == "reviewers"
     assert closest("xyz", ("required", "reviewers")) is None

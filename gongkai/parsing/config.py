@@ -34,6 +34,7 @@ from gongkai.schema.config import (
     REVIEW,
     SITE,
     SUPERVISION,
+    TOP_HINTS,
     TOP_KEYS,
 )
 
@@ -47,7 +48,7 @@ def parse_config(data: bytes, path: str) -> Config:
     fields = load_mapping(text, path, 0, problems) if text is not None else None
     if fields is None:
         raise Problems(problems)
-    fields.check_keys(TOP_KEYS, where="（配置文件顶层）")
+    fields.check_keys(TOP_KEYS, TOP_HINTS, where="（配置文件顶层）")
     site = _site(fields)
     departments = _departments(fields)
     catalog = _catalog(fields, {d.name for d in departments})
@@ -66,7 +67,7 @@ def _review(fields: Fields) -> Review:
     section = fields.sub(REVIEW.name)
     if section is None:
         return Review()
-    section.check_keys(REVIEW.names, where=REVIEW.where)
+    section.check_keys(REVIEW.names, REVIEW.hints, where=REVIEW.where)
     reviewers: list[str] = []
     for name, line in section.text_list("reviewers"):
         if name in reviewers:
@@ -82,7 +83,7 @@ def _supervision(fields: Fields) -> Supervision:
     section = fields.sub(SUPERVISION.name)
     if section is None:
         return Supervision()
-    section.check_keys(SUPERVISION.names, where=SUPERVISION.where)
+    section.check_keys(SUPERVISION.names, SUPERVISION.hints, where=SUPERVISION.where)
     return Supervision(**settings(section, SUPERVISION, *SUPERVISION.names))
 
 
@@ -90,7 +91,7 @@ def _kiosk(fields: Fields, categories: set[str], refused: dict[str, str]) -> Kio
     section = fields.sub(KIOSK.name)
     if section is None:
         return Kiosk()
-    section.check_keys(KIOSK.names, where=KIOSK.where)
+    section.check_keys(KIOSK.names, KIOSK.hints, where=KIOSK.where)
     values = settings(section, KIOSK, "title", "audience", "seconds_per_item", "orientation")
     return Kiosk(
         **values | {"audience": Audience(values["audience"])},
@@ -134,7 +135,7 @@ def _boards(fields: Fields, categories: set[str], refused: dict[str, str]) -> tu
         if board is None:
             section.error(section.line_of(key), f"公开栏“{key}”下面要写 title、audience 等设置。")
             continue
-        board.check_keys(BOARDS.names, where=BOARDS.where.format(key=key))
+        board.check_keys(BOARDS.names, BOARDS.hints, where=BOARDS.where.format(key=key))
         values = settings(board, BOARDS, "title", "audience", "paper", "orientation")
         boards.append(
             Board(
@@ -150,7 +151,7 @@ def _site(fields: Fields) -> Site | None:
     site = fields.sub(SITE.name, required=True)
     if site is None:
         return None
-    site.check_keys(SITE.names, where=SITE.where)
+    site.check_keys(SITE.names, SITE.hints, where=SITE.where)
     values = settings(site, SITE, "name", "title", "issuer", "timezone", "org_code", "index_pattern")
     try:
         ZoneInfo(values["timezone"])
@@ -163,7 +164,7 @@ def _site(fields: Fields) -> Site | None:
         values[key] = url.rstrip("/")
     feedback = Channels()
     if (channels := site.sub("feedback")) is not None:
-        channels.check_keys(FEEDBACK.names, where=FEEDBACK.where)
+        channels.check_keys(FEEDBACK.names, FEEDBACK.hints, where=FEEDBACK.where)
         feedback = Channels(**settings(channels, FEEDBACK, *FEEDBACK.names))
     pattern = values["index_pattern"]
     try:
@@ -181,7 +182,7 @@ def _site(fields: Fields) -> Site | None:
 def _departments(fields: Fields) -> tuple[Department, ...]:
     result: dict[str, Department] = {}
     for entry in fields.fields_list(DEPARTMENTS.name):
-        entry.check_keys(DEPARTMENTS.names, where=DEPARTMENTS.where)
+        entry.check_keys(DEPARTMENTS.names, DEPARTMENTS.hints, where=DEPARTMENTS.where)
         values = settings(entry, DEPARTMENTS, *DEPARTMENTS.names)
         name = values.get("name", "")
         if name in result:
@@ -205,7 +206,7 @@ def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
         if entry is None:
             catalog.error(line, f"目录“{key}”下面要写 name、group、kind 等设置。")
             continue
-        entry.check_keys(CATALOG.names, where=CATALOG.where.format(key=key))
+        entry.check_keys(CATALOG.names, CATALOG.hints, where=CATALOG.where.format(key=key))
         values = settings(entry, CATALOG, "name", "group", "kind", "every", "default_days", "department", "scope")
         kind, every = values.get("kind"), values.get("every")
         if kind in ("fixed", "periodic") and every is None and "every" not in entry:

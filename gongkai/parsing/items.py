@@ -21,13 +21,11 @@ from gongkai.schema import ITEM_SCHEMA, SCHEMA_BY_KEY
 
 ITEM_KEYS = tuple(key.key for key in ITEM_SCHEMA)  # the one declaration (gongkai/schema/items.py)
 FEEDBACK_KEYS = ("date", "summary", "response", "responded_on")
-KEY_HINTS = {
-    "标题": "title", "类别": "category", "分类": "category", "目录": "category", "范围": "scope",
-    "公开范围": "scope", "开始日期": "valid_from", "公开日期": "valid_from", "结束日期": "valid_until",
-    "截止日期": "valid_until", "状态": "status", "部门": "department", "科室": "department",
-    "发布机构": "issuer", "文号": "doc_number", "成文日期": "date", "置顶": "pinned", "摘要": "summary",
-    "附件": "attachments", "正文": "body", "撤销原因": "withdrawn_reason", "范围说明": "scope_reason", "valid_to": "valid_until",
-    "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
+# A key written as its Chinese label (the desk's form shows them) or as a likely synonym: the key meant.
+KEY_HINTS = {key.label: key.key for key in ITEM_SCHEMA} | {
+    "分类": "category", "目录": "category", "范围": "scope", "开始日期": "valid_from", "公开日期": "valid_from",
+    "结束日期": "valid_until", "截止日期": "valid_until", "部门": "department", "科室": "department", "正文": "body",
+    "valid_to": "valid_until", "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
 }  # fmt: skip
 KEY_HINTS |= PROCEDURE_HINTS
 SCOPES = SCHEMA_BY_KEY["scope"].accepted
@@ -182,7 +180,7 @@ def _build_item(
     scope = fields.choice("scope", SCOPES, required=not (entry and entry.scope)) or (
         entry.scope.value if entry and entry.scope else None
     )
-    status = Status(fields.choice("status", STATUSES) or "published")
+    status = Status(fields.choice("status", STATUSES) or SCHEMA_BY_KEY["status"].default)
     valid_from = fields.date("valid_from", required=True)
     valid_until = fields.date("valid_until")
     public_from = fields.date("public_from")

@@ -53,7 +53,7 @@ def parse_deploy(fields: Fields) -> tuple[DeployTarget, ...]:
         if target is None:
             section.error(section.line_of(key), f"发布目标“{key}”下面要写 source 和 dest。")
             continue
-        target.check_keys(DEPLOY.names, where=DEPLOY.where.format(key=key))
+        target.check_keys(DEPLOY.names, DEPLOY.hints, where=DEPLOY.where.format(key=key))
         values = settings(target, DEPLOY, *DEPLOY.names)
         dest = values.get("dest", "")
         problem = _dest_problem(dest) if dest else None
@@ -79,7 +79,7 @@ def parse_server(fields: Fields) -> Server:
     section = fields.sub(SERVER.name)
     if section is None:
         return Server()
-    section.check_keys(SERVER.names, where=SERVER.where)
+    section.check_keys(SERVER.names, SERVER.hints, where=SERVER.where)
     values = settings(section, SERVER, "server_name", "listen", "root", "auth_file")
     allowed = []
     for address, line in section.text_list("allow"):

@@ -44,6 +44,11 @@ class Section:
     def names(self) -> tuple[str, ...]:
         return tuple(key.key for key in self.keys)
 
+    @property
+    def hints(self) -> dict[str, str]:
+        """A key written as its Chinese label: the key meant."""
+        return {key.label: key.key for key in self.keys}
+
     def __getitem__(self, name: str) -> Key:
         return next(key for key in self.keys if key.key == name)
 
@@ -204,5 +209,6 @@ DEPLOY = _section(
 # The top-level keys, in the order messages list them.
 TOP = (SITE, DEPARTMENTS, CATALOG, BOARDS, KIOSK, SUPERVISION, DEPLOY, SERVER, REVIEW)
 TOP_KEYS = tuple(section.name for section in TOP)
+TOP_HINTS = {section.label: section.name for section in TOP}
 # Every section, in the order the docs list them.
 CONFIG_SCHEMA = (SITE, FEEDBACK, DEPARTMENTS, CATALOG, BOARDS, KIOSK, SUPERVISION, REVIEW, SERVER, DEPLOY)

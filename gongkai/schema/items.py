@@ -16,7 +16,7 @@ ITEM_SCHEMA = (
     Key("public_from", "对外公开日期", "date", help="先党内、后党外：从这一天起才向社会公开；不填则与开始公开同一天。"),
     Key(
         "status", "状态", "choice", False, (("published", "发布"), ("draft", "草稿"), ("withdrawn", "已撤销")),
-        "草稿不会出现在任何输出中；撤销请用“撤销”按钮。",
+        "草稿不会出现在任何输出中；撤销请用“撤销”按钮。", default="published",
         aliases=(("已发布", "published"), ("发布", "published"), ("草稿", "draft"), ("撤销", "withdrawn"), ("已撤销", "withdrawn")),
     ),
     Key("withdrawn_reason", "撤销原因", "text", help="撤销时必须说明原因，会显示在撤销公告中。", in_form=False),
