@@ -28,7 +28,7 @@ def write_corpus(target: Path, count: int, day: date = date(2026, 11, 20), seed:
     for n in range(count):
         category = CATEGORIES[n % len(CATEGORIES)]
         start = day - timedelta(days=rng.randint(0, 6))
-        scope = "public" if n % 3 else "internal"
+        scope = "public" if n % 3 and category != "discipline" else "internal"  # the catalogue keeps discipline internal
         paragraphs = "\n\n".join(PARAGRAPH for _ in range(rng.randint(1, 3)))
         text = (
             f"---\ntitle: 第{n + 1}号公开事项：关于{category}工作的情况说明\ncategory: {category}\nscope: {scope}\n"

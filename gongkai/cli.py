@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from gongkai.model import Audience
 from gongkai.parsing.config import parse_config
-from gongkai.parsing.fields import EARLIEST, LATEST
+from gongkai.parsing.fields import EARLIEST, LATEST, accepted
 from gongkai.parsing.items import SCOPES
 from gongkai.parsing.procedure import awaiting_review
 from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
@@ -51,7 +52,23 @@ COMMANDS = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's default is English and cryptic
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"命令用法错误：{message}\n可运行 python build.py --help 查看说明。\n")
+        self.exit(EXIT_USAGE, f"命令用法错误：{_in_chinese(message)}\n可运行 python build.py --help 查看说明。\n")
+
+
+# argparse's own phrases, said the way the rest of the messages are.
+_ARGPARSE_PHRASES = (
+    (re.compile(r"^argument ([^:]+): "), r"参数 \1："),
+    (re.compile(r"the following arguments are required: "), "缺少参数："),
+    (re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)"), r"“\1”不是可选的值（可选：\2）"),
+    (re.compile(r"unrecognized arguments: "), "不认识的参数："),
+    (re.compile(r"expected one argument"), "后面要写一个值"),
+)
+
+
+def _in_chinese(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_PHRASES:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 def _date(text: str) -> date:
@@ -65,9 +82,10 @@ def _date(text: str) -> date:
 
 
 def _scope(text: str) -> str:
+    """A scope as any word the item parser accepts, returned in its canonical form (public / internal)."""
     if text not in SCOPES:
-        raise argparse.ArgumentTypeError(f"公开范围“{text}”不对，可以写：{'、'.join(SCOPES)}")
-    return text
+        raise argparse.ArgumentTypeError(f"公开范围“{text}”不对。可以写：{accepted(SCOPES)}")
+    return SCOPES[text]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -92,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
         )
         if name in ("build", "check", "serve"):
             command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
+            command.add_argument("--no-search", action="store_true", help="不生成站内搜索索引（更快；搜索页会说明暂不能搜索）")
         if name in ("build", "check"):
             command.add_argument("-q", "--quiet", action="store_true", help="成功时不打印摘要")
         if name == "serve":
@@ -112,7 +131,9 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")
             command.add_argument(
-                "--scope", choices=("public", "internal"), help="公开范围（默认：类别在公开目录中的范围，没有规定的为 public）"
+                "--scope",
+                type=_scope,
+                help="公开范围：public、向社会公开、internal、党内等（默认：类别在公开目录中的范围，没有规定的为 public）",
             )
         if name == "import":
             command.add_argument("file", type=Path, metavar="FILE.docx", help="要导入的 Word 文档（.docx）")
@@ -174,7 +195,9 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
             if isinstance(desk, str):
                 print(f"无法启动：{desk}", file=sys.stderr)
                 return EXIT_USAGE
-            return serve(paths, Options(day=args.date, posters=not args.no_posters), args.port, desk, args.host)
+            return serve(
+                paths, Options(day=args.date, posters=not args.no_posters, search=not args.no_search), args.port, desk, args.host
+            )
         if args.command == "import":
             from gongkai.importing.placing import import_command  # python-docx loads only for `import`
 
@@ -190,7 +213,8 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
             if args.command == "review":
                 return review_command(paths, args.file, args.by, args.date)
             return retire_command(paths, args.file, args.reason, args.date)
-        options = Options(day=args.date, posters=not args.no_posters, progress=None if args.quiet else _progress)
+        progress = None if args.quiet else _progress
+        options = Options(day=args.date, posters=not args.no_posters, search=not args.no_search, progress=progress)
         result = build(paths, options) if args.command == "build" else check(paths, options)
     except Problems as failure:
         _report_errors(failure.problems, args.command, paths.output)

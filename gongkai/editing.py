@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from gongkai.model import Audience, Config, Item, Status
+from gongkai.parsing.placeholders import NEW_BODY
 from gongkai.visibility import exposure, item_change
 
 
@@ -34,8 +35,11 @@ def new_item(config: Config, category: str, title: str, scope: str | None, day: 
     relpath = f"{day.year}/{entry.key}/{day.isoformat()}-{slug}.md"
     if relpath in existing or relpath.rsplit(".", 1)[0] + ".yaml" in existing:
         raise ValueError(f"content/{relpath} 已经存在，不会覆盖。请换一个标题，或直接编辑那个文件。")
-    text = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
-    body = "（在这里写正文。可以用 Markdown：空一行分段，- 开头列清单，| 画表格。）\n"
+    # Dates unquoted, as every example in the editors' guide writes them (YAML would quote a date-like string).
+    text = re.sub(
+        r"^(\w+): '(\d{4}-\d{2}-\d{2})'$", r"\1: \2", yaml.safe_dump(front, allow_unicode=True, sort_keys=False), flags=re.M
+    )
+    body = f"{NEW_BODY}\n"
     return relpath, f"---\n{text}---\n{body}"
 
 

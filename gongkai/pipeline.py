@@ -16,6 +16,7 @@ from gongkai.model import Audience, Config, Item
 from gongkai.parallel import both
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
+from gongkai.parsing.placeholders import placeholder_problems
 from gongkai.parsing.requests import parse_requests
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
@@ -23,6 +24,7 @@ from gongkai.register import number_items, parse_register, vanished
 from gongkai.rendering.kiosk import render_kiosk
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import records_text, register_rows
+from gongkai.rendering.search import FOLDER, index_site, item_pages, memo_path, readable, render_search_page
 from gongkai.rendering.server import render_server
 from gongkai.rendering.site import Records, SitePages, render_site
 from gongkai.supervision import Report, supervise
@@ -31,6 +33,7 @@ from gongkai.windows import settle_windows
 from gongkai.writing import MANIFEST, exclusive, unfinished, write_tree
 
 Outputs = list[tuple[str, bytes]]
+PosterCache = Mapping[str, tuple[str, bytes]]  # board key -> (its sources' key, the PDF drawn from them)
 # Up to this many items the two sites are rendered at the same time, in two processes (both cores). Each
 # process then holds a rendered site: at 10,000 items that is 367 MB in all instead of 279 MB in one.
 PARALLEL_RENDER_LIMIT = 5000
@@ -50,7 +53,10 @@ class Options:
     day: date | None = None  # None: today in the site's time zone
     posters: bool = True
     progress: Progress | None = None
-    strict_register: bool = False  # `check` (and so CI and the pre-commit hook) fails on unregistered items
+    # `check` (and so CI and the pre-commit hook) fails on unregistered items and on placeholder text left in an
+    # item; `build` only warns about them.
+    strict: bool = False
+    search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +99,7 @@ def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None
     One build at a time writes an output: from the up-to-date check to the last file, another build waits."""
     snapshot, options, fonts = _prepare(paths, options)
     # No day means a broken config, which `run` reports.
-    record = build_record(snapshot, options.day, options.posters, fonts) if options.day else None
+    record = build_record(snapshot, options.day, options.posters, fonts, options.search) if options.day else None
     waiting = (lambda: options.progress(f"{paths.output}/ 正在被另一个构建写入，等它完成后继续…")) if options.progress else None
     with exclusive(paths.output, waiting) as output:
         if not always and record is not None and _already_built(paths.output, record):
@@ -109,7 +115,7 @@ def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None
 
 def check(paths: Paths, options: Options = Options()) -> Result:
     """The build without the writer, and strict about the archive register: nothing on disk changes."""
-    snapshot, options, fonts = _prepare(paths, replace(options, strict_register=True))
+    snapshot, options, fonts = _prepare(paths, replace(options, strict=True))
     return _run(paths, snapshot, options, fonts).result
 
 
@@ -146,21 +152,15 @@ def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tup
     return config, settle_windows(parsed.items), list(parsed.warnings)
 
 
-def run(
-    snapshot: Snapshot,
-    options: Options = Options(),
-    cache: Mapping[str, tuple[str, bytes]] | None = None,
-    fonts: str = "",
-    memory: Memory | None = None,
-) -> Result:
-    """The build's outputs in memory, nothing written."""
-    return recipe(snapshot, options, cache, fonts, memory).result
+def run(snapshot: Snapshot, options: Options = Options(), cache: PosterCache | None = None, fonts: str = "") -> Result:
+    """The build in memory, from scratch (no memory of a last build), nothing written."""
+    return recipe(snapshot, options, cache, fonts).result
 
 
 def recipe(
     snapshot: Snapshot,
     options: Options = Options(),
-    cache: Mapping[str, tuple[str, bytes]] | None = None,
+    cache: PosterCache | None = None,
     fonts: str = "",
     memory: Memory | None = None,
 ) -> Kept:
@@ -173,9 +173,10 @@ def recipe(
     day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     # Nothing published vanishes: a shown item's file deleted without `retire` fails check and build alike.
     gone = vanished(entries, items, day, snapshot.register_path, snapshot.content_root)
-    if errors := request_errors + gone + (unregistered if options.strict_register else []):
+    unfinished_text = placeholder_problems(snapshot, items)
+    if errors := request_errors + gone + (unregistered + unfinished_text if options.strict else []):
         raise Problems(errors)
-    warnings += _summarised(unregistered, snapshot.register_path)
+    warnings += _summarised(unregistered, snapshot.register_path) + unfinished_text
     warnings += unused_word_files(snapshot, items)
     views = {audience: view(items, audience, day) for audience in Audience}
     report = supervise(items, requests, config, day)
@@ -199,12 +200,23 @@ def recipe(
         pages: dict[str, str] = {}
         internal_records = records if audience is Audience.INTERNAL else None
         files = render_site(sites[audience], snapshot.content, internal_records, memory, pages)
+        files += render_search_page(sites[audience])
+        index = None
+        if options.search:  # made from the pages as rendered: the index holds nothing its site does not show
+            index = index_site(item_pages(sites[audience], files), f"{audience.value}/", memory.previous_bytes)
+            files += index.files
         outputs = [(f"{audience.value}/{path}", data) for path, data in files]
+        if index is not None:
+            outputs.append((memo_path(audience.value), index.memo()))
         if config.kiosk.audience is audience:
             outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
         # A page reused from the last build was scanned then, and its key covers everything it shows.
         reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
-        _scan([(path, data) for path, data in outputs if path not in reused], audience)
+        bundle = f"{audience.value}/{FOLDER}/"
+        scanned = [(path, data) for path, data in outputs if path not in reused and not path.startswith(bundle)]
+        if index is not None and not index.reused:  # the index as the scanner can read it: decompressed
+            scanned += [(f"{audience.value}/{path}", data) for path, data in readable(index.files)]
+        _scan(scanned, audience)
         return outputs, pages
 
     # Two processes, both cores. Each holds what it renders: past a few thousand items, one does both.
@@ -239,22 +251,17 @@ def recipe(
     # serve's quick redraw (retouch.py) scans its pages against these. Not the passages: indexing them costs
     # 16 ms per 1,000 items at each save, and the text it redraws is new (the full build that follows scans it).
     public_markers = tuple(m for m in markers[Audience.PUBLIC] if m.how != leaks.PASSAGE)
+    outputs.sort()
     result = Result(
-        config=config,
-        day=day,
-        items=items,
-        views=views,
-        outputs=sorted(outputs),
-        warnings=warnings,
-        posters=boards,
-        report=report,
+        config=config, day=day, items=items, views=views, outputs=outputs, warnings=warnings, posters=boards, report=report
     )
     return Kept(result=result, snapshot=snapshot, memory=memory, sites=sites, markers=public_markers)
 
 
-def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str) -> dict[str, object]:
+def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str, search: bool = True) -> dict[str, object]:
     """What an output was built from; equal records, equal outputs. Deploy reads it too."""
-    return {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts], "code": code_version()}
+    record: dict[str, object] = {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts]}
+    return record | {"search": search, "code": code_version()}
 
 
 def _already_built(output: Path, record: dict[str, object]) -> bool:

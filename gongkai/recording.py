@@ -84,23 +84,33 @@ def review_command(paths: Paths, target: Path, by: str, day: date | None) -> int
     except Refused as refusal:
         print(f"命令用法错误：{refusal}", file=sys.stderr)
         return EXIT_USAGE
+    edited, register, number = reviewed(snapshot, config, relpath, by, day)
+    _replace_file(paths.content / relpath, edited)
+    print(f"已记录审核：{snapshot.display(relpath)}（审核人 {by}，审核日期 {day}）")
+    if register is not None:
+        _replace_file(Path(snapshot.register_path), register)
+        print(f"已在 {snapshot.register_path} 中记下审核人和审核日期（{number}）。")
+    print("请把改动一起提交。")
+    return EXIT_OK
+
+
+def reviewed(snapshot: Snapshot, config: Config, relpath: str, by: str, day: date) -> tuple[bytes, bytes | None, str]:
+    """A review by `by` on `day` of the item at `relpath` (inside content/), as files: the item's new bytes, the
+    register's new bytes (None when the item has no 索引号 yet) and its 索引号. Raises Problems for an item that
+    does not parse (nothing can be approved that would not be shown)."""
     original = _text(snapshot, relpath)
     stripped = set_keys(original, {}, remove=REVIEW_KEYS)
     item = _parsed(snapshot, config, relpath, stripped)  # what the reviewer approves: the file without a review
     values = {"reviewed_by": by, "reviewed_on": day.isoformat(), "reviewed_hash": item.review_hash}
     edited = set_keys(original, values)
-    reviewed = _parsed(snapshot, config, relpath, edited)
-    assert reviewed.review is ReviewState.PASSED, reviewed.review  # the hash written is the hash of what is shown
-    _replace_file(paths.content / relpath, edited.encode("utf-8"))
-    print(f"已记录审核：{snapshot.display(relpath)}（审核人 {by}，审核日期 {day}）")
+    approved = _parsed(snapshot, config, relpath, edited)
+    assert approved.review is ReviewState.PASSED, approved.review  # the hash written is the hash of what is shown
     entries = parse_register(snapshot.register, snapshot.register_path)
-    entry = next((e for e in entries if e.id == reviewed.id), None)
-    if entry is not None:
-        updated = tuple(replace(e, reviewed_by=by, reviewed_on=day.isoformat()) if e is entry else e for e in entries)
-        _replace_file(Path(snapshot.register_path), dump_register(updated))
-        print(f"已在 {snapshot.register_path} 中记下审核人和审核日期（{entry.number}）。")
-    print("请把改动一起提交。")
-    return EXIT_OK
+    entry = next((e for e in entries if e.id == approved.id), None)
+    if entry is None:
+        return edited.encode("utf-8"), None, ""
+    updated = tuple(replace(e, reviewed_by=by, reviewed_on=day.isoformat()) if e is entry else e for e in entries)
+    return edited.encode("utf-8"), dump_register(updated), entry.number
 
 
 def retire_command(paths: Paths, target: Path, reason: str, day: date | None) -> int:

@@ -229,3 +229,19 @@ def test_same_input_and_date_byte_identical(tmp_path):
     first = tree(paths.output)
     assert run(paths) == 0
     assert tree(paths.output) == first
+
+
+def test_build_py_finds_the_project_environment_when_it_was_not_activated(tmp_path):
+    """A clerk who forgot `. .venv/bin/activate` gets Gongkai itself, not an English ImportError."""
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    assert base.exists()
+    done = subprocess.run(
+        [str(base), str(REPO / "build.py"), "check", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        preexec_fn=default_sigint,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "只检查内容" in done.stdout and "Traceback" not in done.stderr

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Page, expect, sync_playwright
 
 from gongkai.desk.app import open_desk
@@ -21,6 +22,7 @@ from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.scratch import REPO, item, make_site
+from tests.test_import import gongwen
 
 DAY = date(2026, 11, 20)
 TIMEOUT = 30_000  # ms: generous, the machine is shared
@@ -126,6 +128,39 @@ def test_create_an_item_from_the_form_to_its_preview_page(desk, page):
     assert not page.errors
 
 
+def test_a_word_import_fills_the_form_and_the_saved_item_shows_its_table_and_image(desk, page, tmp_path):
+    source = tmp_path / "培训通知.docx"
+    source.write_bytes(gongwen(signed="二〇二六年十一月十二日"))
+    page.goto(f"{desk.base}/desk/")
+    page.click("#import-word")
+    page.wait_for_url("**/desk/new#word")
+    page.check("#import-keep")
+    page.set_input_files("#import-file", str(source))
+    expect(page.locator("#in-title")).to_have_value("关于开展2026年度党员教育培训工作的通知")
+    expect(page.locator("#in-doc_number")).to_have_value("青自然资党〔2026〕18号")
+    expect(page.locator("#in-date")).to_have_value("2026-11-12")
+    expect(page.locator("#in-attachments")).to_contain_text("培训通知.docx")
+    expect(page.locator("#import-report")).to_contain_text("表格 1 个")
+    assert "| 支部 | 姓名 | 学时 |" in page.input_value("#in-body")
+    assert not list((desk.paths.content / "attachments").glob("2026-*"))  # nothing placed before the save
+    page.select_option("#in-category", label="通知公告")
+    checked(page)
+    expect(page.locator("#status")).to_have_text("检查通过，可以保存")
+    page.click("#save")
+    page.wait_for_url("**/desk/edit?path=*")
+    saved = next(desk.paths.content.rglob("2026-11-20-关于开展*.md"))
+    relpath = saved.relative_to(desk.paths.content).as_posix()
+    html = desk.wait_for_output(f"public/items/{relpath[:-3]}.html", "第一党支部")
+    assert "<table>" in html
+    page.goto(f"{desk.base}/public/items/{relpath[:-3]}.html")
+    expect(page.locator("table")).to_contain_text("第一党支部")
+    image = page.locator("article img, main img").first
+    expect(image).to_be_visible()
+    assert page.evaluate("img => img.complete && img.naturalWidth > 0", image.element_handle())
+    expect(page.locator("body")).to_contain_text("培训通知.docx")
+    assert not page.errors
+
+
 def test_a_wrong_date_is_shown_beside_its_field_and_blocks_saving(desk, page):
     page.goto(f"{desk.base}/desk/edit?path=notice/a.md")
     checked(page)
@@ -149,6 +184,38 @@ def test_withdraw_asks_for_the_reason_and_records_it_with_the_date(desk, page):
     text = (desk.paths.content / "notice/a.md").read_text("utf-8")
     assert "status: withdrawn\nwithdrawn_reason: 会议时间调整\nwithdrawn_on: 2026-11-20\n---\n原来的正文。" in text
     desk.wait_for_output("internal/items/notice/a.html", "会议时间调整")
+
+
+def test_a_reviewer_records_the_review_and_a_withdrawal_names_its_correction(desk, page):
+    config = yaml.safe_load(desk.paths.config.read_text("utf-8"))
+    config["review"] = {"required": True, "reviewers": ["张审核"]}
+    desk.paths.config.write_text(yaml.safe_dump(config, allow_unicode=True), "utf-8")
+    (desk.paths.content / "notice/b.md").write_text(item("更正后的通知", valid_from="2026-11-20"), "utf-8")
+    page.goto(f"{desk.base}/desk/")
+    expect(page.locator("#items tbody tr", has_text="更正后的通知")).to_contain_text("待审核")
+    page.goto(f"{desk.base}/desk/edit?path=notice/b.md")
+    checked(page)
+    page.fill("#in-summary", "还没保存的修改")
+    page.fill("#review-name", "张审核")
+    page.click("#review-button")
+    expect(page.locator("#review-msg")).to_contain_text("请先保存")
+    page.fill("#in-summary", "")
+    page.goto(f"{desk.base}/desk/edit?path=notice/b.md")
+    checked(page)
+    page.fill("#review-name", "张审核")
+    page.click("#review-button")
+    page.wait_for_url("**reviewed=1")
+    expect(page.locator("#review-state")).to_contain_text("已审核：张审核")
+    assert "reviewed_by: 张审核" in (desk.paths.content / "notice/b.md").read_text("utf-8")
+    page.goto(f"{desk.base}/desk/edit?path=notice/a.md")
+    checked(page)
+    page.click("#withdraw")
+    page.fill("#withdraw-reason", "内容有误，已更正")
+    page.select_option("#withdraw-replaced-by", "notice/b")
+    page.click("#withdraw-confirm")
+    page.wait_for_url("**withdrawn=1")
+    assert "replaced_by: notice/b\n" in (desk.paths.content / "notice/a.md").read_text("utf-8")
+    assert not page.errors
 
 
 def test_a_change_without_the_token_or_from_another_site_is_refused(desk, page, tmp_path):

@@ -23,7 +23,7 @@ def test_new_writes_a_valid_item_and_never_overwrites(tmp_path, capsys):
     created = capsys.readouterr().out.strip()
     assert created == f"{paths.content}/2026/notice/2026-11-20-关于开展主题党日活动的通知.md"
     text = Path(created).read_text("utf-8")
-    assert "valid_from: '2026-11-20'" in text and "valid_until: '2026-11-29'" in text and "department: 办公室" in text
+    assert "valid_from: 2026-11-20\n" in text and "valid_until: 2026-11-29\n" in text and "department: 办公室" in text
     assert cli(paths, "check", "--date", "2026-11-20") == 1  # valid, but not yet registered
     assert "还没有索引号" in capsys.readouterr().err
     assert cli(paths, "new", "notice", "关于开展主题党日活动的通知", "--date", "2026-11-20") == 2
@@ -109,3 +109,51 @@ def test_next_change_on_the_sample(capsys):
     out = capsys.readouterr().out
     assert out.startswith("下一次变化：2026-11-23（3 天后）")
     assert "向社会公开：关于拟接收预备党员的公示" in out
+
+
+def test_placeholder_text_fails_check_and_is_a_warning_in_build(tmp_path, capsys):
+    """`new`'s placeholder text, or a hint such as （标题） from the template, is never published unnoticed."""
+    paths = make_site(tmp_path, {"hint.md": item("（标题）")})
+    assert cli(paths, "new", "notice", "关于开展主题党日活动的通知", "--date", "2026-11-20") == 0
+    created = Path(capsys.readouterr().out.strip())
+    assert cli(paths, "register", "--date", "2026-11-20") == 0
+    capsys.readouterr()
+    assert cli(paths, "check", "--no-posters", "--date", "2026-11-20") == 1
+    err = capsys.readouterr().err
+    body_line = (
+        created.read_text("utf-8")
+        .split("\n")
+        .index(next(line for line in created.read_text("utf-8").split("\n") if line.startswith("（在这里")))
+    )
+    assert f"{created}:{body_line + 1}: 正文还是 new 命令写的占位文字" in err
+    assert "hint.md:2: “title”还是样板里的占位文字“（标题）”" in err
+    output = ["--output", str(tmp_path / "out"), "--date", "2026-11-20", "--no-posters"]
+    assert cli(paths, "build", *output) == 0
+    assert "正文还是 new 命令写的占位文字" in capsys.readouterr().out
+
+
+def test_scope_words_clerks_use_and_a_refusal_that_lists_them(tmp_path, capsys):
+    paths = make_site(tmp_path, {"a.md": item("向社会公开的", scope="向社会公开"), "b.md": item("写错范围的", scope="公开")})
+    assert cli(paths, "check", "--no-posters", "--date", "2026-11-20") == 1
+    err = capsys.readouterr().err
+    assert (
+        "b.md:4: “scope”不能是“公开”。可以写：internal（或 党内、党内公开）；public（或 党外、社会、向社会公开、对外公开）。"
+        in err
+    )
+    assert "a.md:4" not in err  # 向社会公开 is accepted
+    assert cli(paths, "new", "notice", "党外范围的通知", "--scope", "党外", "--date", "2026-11-20") == 0
+    assert "scope: public" in Path(capsys.readouterr().out.strip()).read_text("utf-8")
+    with pytest.raises(SystemExit) as refused:
+        cli(paths, "new", "notice", "范围写错", "--scope", "公开")
+    assert refused.value.code == 2
+    assert "命令用法错误：参数 --scope：公开范围“公开”不对。可以写：internal（或 党内" in capsys.readouterr().err
+
+
+def test_an_item_saved_under_a_text_name_is_a_warning(tmp_path, capsys):
+    files = {"通知.md.txt": item("记事本存的事项"), "说明.markdown": item("另一个"), "附件说明.txt": "普通的文字附件。"}
+    paths = make_site(tmp_path, files)
+    assert cli(paths, "build", "--output", str(tmp_path / "out"), "--date", "2026-11-20", "--no-posters") == 0
+    out = capsys.readouterr().out
+    assert "通知.md.txt:1: 这个文件看起来是一个事项，但文件名以“.txt”结尾，不会被发布。请改名为 通知.md" in out
+    assert "说明.markdown:1: 这个文件看起来是一个事项，但文件名以“.markdown”结尾" in out
+    assert "附件说明.txt" not in out

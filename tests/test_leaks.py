@@ -1,4 +1,8 @@
-"""Never leak: over random corpora and dates, nothing an audience must not see reaches any of its outputs."""
+"""Never leak: over random corpora and dates, nothing an audience must not see reaches any of its outputs.
+
+The search indexes are left out here (search=False): they are compressed, so these byte searches could not
+see into them, and Pagefind costs about a second per build. tests/rendering/test_search.py holds them to
+the same rule, decompressed."""
 
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ def expected(spec: Spec, corpus: tuple[Spec, ...], audience: Audience, day: date
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)), st.data())
 def test_serve_redraws_of_an_edited_text_obey_the_same_rule(corpus, day, data):
     """serve's quick redraw (retouch.py) writes before the full build: it must be held to the same rule."""
-    result = run(snapshot(corpus), Options(day=day, posters=False))
+    result = run(snapshot(corpus), Options(day=day, posters=False, search=False))
     spec = data.draw(st.sampled_from(corpus))
     relpath = f"items/{spec.token}.md"
     edited = spec.file().replace(b"BODY\n", f"BODY\n\n修改{spec.token}EDIT\n".encode())
@@ -78,7 +82,7 @@ def blob(outputs, *prefixes: str) -> bytes:
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
 def test_no_output_holds_what_its_audience_must_not_see(corpus, day):
-    result = run(snapshot(corpus), Options(day=day, posters=False))
+    result = run(snapshot(corpus), Options(day=day, posters=False, search=False))
     # The kiosk's audience is public unless configured otherwise: it is held to the public site's rule.
     public, kiosk = blob(result.outputs, "public/", "kiosk/"), blob(result.outputs, "kiosk/")
     # Every internal page, the record pages (register, supervision report and its charts) too: members never
@@ -160,10 +164,10 @@ def test_a_hostile_template_fails_the_build_naming_each_leaking_item(corpus, day
     stops the build, and each item it comes from is named (file:line, in Chinese); else the build goes on."""
     sources = {f"content/items/{spec.token}.md" for spec in corpus if leaking(spec, corpus, day, name)}
     if not sources:
-        run(hostile(corpus, name), Options(day=day, posters=False))  # no false alarm
+        run(hostile(corpus, name), Options(day=day, posters=False, search=False))  # no false alarm
         return
     with pytest.raises(Problems) as failure:
-        run(hostile(corpus, name), Options(day=day, posters=False))
+        run(hostile(corpus, name), Options(day=day, posters=False, search=False))
     named = {p.path for p in failure.value.problems}
     # The shared set phrase is a passage of every item's text: printed where no allowed text has it, it is named
     # for the other items that hold it and may not be shown either (hidden, or withdrawn) — never for others.
@@ -175,7 +179,7 @@ def test_a_hostile_template_fails_the_build_naming_each_leaking_item(corpus, day
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
 def test_records_and_feedback_stay_internal(corpus, day):
     """The supervision report, archive register and request log exist only on the internal site."""
-    outputs = dict(run(snapshot(corpus), Options(day=day, posters=False)).outputs)
+    outputs = dict(run(snapshot(corpus), Options(day=day, posters=False, search=False)).outputs)
     for name in ("report.html", "register.html", "register.csv", "register.json", "requests.html"):
         assert f"internal/{name}" in outputs and f"public/{name}" not in outputs
     public = blob(outputs.items(), "public/", "kiosk/")
@@ -184,7 +188,7 @@ def test_records_and_feedback_stay_internal(corpus, day):
 
 @given(corpora, st.integers(-60, 90).map(lambda n: BASE + timedelta(days=n)))
 def test_public_json_index_lists_exactly_the_current_public_items(corpus, day):
-    result = run(snapshot(corpus), Options(day=day, posters=False))
+    result = run(snapshot(corpus), Options(day=day, posters=False, search=False))
     index = dict(result.outputs)["public/items.json"].decode()
     for spec in corpus:
         assert (spec.token in index) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
@@ -223,8 +227,9 @@ def test_scan_stops_the_build_before_anything_is_written(tmp_path, monkeypatch):
     before = tree(paths.output)
     honest_view = pipeline.view
     monkeypatch.setattr(pipeline, "view", lambda items, audience, day: honest_view(items, Audience.INTERNAL, day))
+    # 5 files: the home, category and item pages, items.json, and the search index's fragment of the page.
     with pytest.raises(
-        Problems, match=r"泄露检查未通过：公开输出的 public/.* 等 4 个文件 含有不应出现的网页路径“items/secret.html”"
+        Problems, match=r"泄露检查未通过：公开输出的 public/.* 等 5 个文件 含有不应出现的网页路径“items/secret.html”"
     ):
         run_paths(paths)
     assert main([*args[:-1], "2026-11-21"]) == 1  # another day, so that the build is not skipped as up to date
@@ -328,7 +333,7 @@ def test_members_records_show_an_item_only_once_it_begins(tmp_path):
     assert main(["register", "--content", str(paths.content), "--config", str(paths.config), "--date", "2026-11-20"]) == 0
     shot = read_snapshot(paths.content, paths.config, paths.templates)
     for day, shown in ((date(2026, 11, 20), False), (date(2026, 12, 20), True)):
-        outputs = dict(run(shot, Options(day=day, posters=False)).outputs)
+        outputs = dict(run(shot, Options(day=day, posters=False, search=False)).outputs)
         for name in ("report.html", "register.html", "register.csv", "register.json"):
             assert ("下月才开始的事项" in outputs[f"internal/{name}"].decode("utf-8-sig")) == shown, (day, name)
         assert "本月公示事项" in outputs["internal/register.html"].decode()

@@ -115,7 +115,7 @@ def test_a_value_outside_the_choices_names_them():
     with pytest.raises(Problems) as failure:
         _parse(config)
     [problem] = failure.value.problems
-    assert problem.message == "“orientation”不能是“diagonal”，只能是：auto, portrait, landscape。"
+    assert problem.message == "“orientation”不能是“diagonal”。可以写：auto；portrait（或 纵向）；landscape（或 横向）。"
 
 
 def test_an_unknown_key_gets_the_closest_known_one():

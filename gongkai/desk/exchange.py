@@ -32,7 +32,7 @@ def answer(handler: http.server.BaseHTTPRequestHandler, desk: Desk, user: str) -
         length = int(handler.headers.get("Content-Length") or 0)
     except ValueError:
         length = -1
-    limit = UPLOAD_LIMIT if handler.path.startswith("/desk/api/upload") else FORM_LIMIT
+    limit = UPLOAD_LIMIT if handler.path.startswith(("/desk/api/upload", "/desk/api/import")) else FORM_LIMIT
     if length < 0 or length > limit:
         handler.close_connection = True  # the body is never read
         message = f"内容太大（上限 {limit // 1024 // 1024} MB）。" if length > limit else "请求长度无法识别。"

@@ -14,7 +14,7 @@ from gongkai.register import number_items, parse_register
 from gongkai.visibility import exposure
 from gongkai.windows import settle_windows
 
-STATES = ("草稿", "待公开", "公开中", "已到期", "已撤销")
+STATES = ("草稿", "待审核", "待公开", "公开中", "已到期", "已撤销")
 
 
 def state(item: Item, day: date) -> str:
@@ -24,6 +24,8 @@ def state(item: Item, day: date) -> str:
         return "草稿"
     if item.status is Status.WITHDRAWN:
         return "已撤销"
+    if item.review.holds:  # review required, and none recorded for the item as it now reads: shown nowhere yet
+        return "待审核"
     seen = exposure(item, Audience.INTERNAL, day)
     if seen is None:
         return "待公开"

@@ -251,8 +251,7 @@ class Fields:
             return None
         if value in choices:
             return choices[value]
-        canonical = ", ".join(dict.fromkeys(choices.values()))
-        self.error(self.line_of(key), f"“{key}”不能是“{value}”，只能是：{canonical}。")
+        self.error(self.line_of(key), f"“{key}”不能是“{value}”。可以写：{accepted(choices)}。")
         return None
 
     def sub(self, key: str, required: bool = False) -> Fields | None:
@@ -297,6 +296,16 @@ class Fields:
         except yaml.YAMLError as error:
             self.error(self.line_of(key), f"“{key}”的值无法读取：{error}")
             return None
+
+
+def accepted(choices: dict[str, str]) -> str:
+    """Every value a choice accepts, each canonical one with its aliases: `internal（或 党内）；public（或 党外、社会）`."""
+    groups: dict[str, list[str]] = {}
+    for alias, canonical in choices.items():
+        groups.setdefault(canonical, [])
+        if alias != canonical:
+            groups[canonical].append(alias)
+    return "；".join(f"{c}（或 {'、'.join(a)}）" if a else c for c, a in groups.items())
 
 
 def _is_null(node: yaml.Node) -> bool:

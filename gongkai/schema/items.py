@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from gongkai.schema.keys import AUDIENCE_ALIASES, AUDIENCE_CHOICES, Key
+from gongkai.schema.keys import AUDIENCE_CHOICES, Key
+
+# The words clerks use, the desk's labels among them (党内公开 / 向社会公开). Not "公开" alone: both are 公开.
+SCOPE_ALIASES = (
+    ("党内", "internal"), ("党内公开", "internal"), ("党外", "public"), ("社会", "public"), ("向社会公开", "public"),
+    ("对外公开", "public"),
+)  # fmt: skip
 
 ITEM_SCHEMA = (
     Key("title", "标题", "text", True, help="事项的标题，与文件中的正式标题一致。"),
     Key("category", "类别", "category", True, help="公开目录中的类别，决定默认公开天数和责任部门。"),
     Key(
         "scope", "公开范围", "choice", True, AUDIENCE_CHOICES,
-        "党内公开只在党内网站和党内公开栏显示；向社会公开的事项党内外都能看到。", aliases=AUDIENCE_ALIASES,
+        "党内公开只在党内网站和党内公开栏显示；向社会公开的事项党内外都能看到。", aliases=SCOPE_ALIASES,
     ),
     Key("valid_from", "开始公开", "date", True, help="从这一天起公开（党内网站）。"),
     Key("valid_until", "公开截止", "date", help="最后一天；不填则按类别的默认天数，没有默认天数则长期公开。"),

@@ -56,6 +56,7 @@
   var path = setup.path, hash = setup.hash, files = { attachments: (setup.values.attachments || []).slice() };
   var body = document.getElementById("in-body"), saveButton = document.getElementById("save");
   var statusLine = document.getElementById("status"), timer = null, asked = 0, hasErrors = true;
+  var held = "", dirty = false;  // dirty: the form differs from the file on disk  // the ticket of a Word import whose images the server keeps until this item is saved
 
   function input(key) { return document.getElementById("in-" + key); }
 
@@ -141,7 +142,7 @@
   function check() {
     var mine = ++asked;
     saveButton.disabled = true;
-    return post("/desk/api/check", JSON.stringify({ path: path, values: payload() })).then(function (data) {
+    return post("/desk/api/check", JSON.stringify({ path: path, "import": held, values: payload() })).then(function (data) {
       if (mine === asked) show(data);  // an older answer never overwrites a newer one
     });
   }
@@ -149,6 +150,7 @@
   function payload() { var v = values(); v.body = body.value; return v; }
 
   function changed() {
+    dirty = true;
     defaults();
     clearTimeout(timer);
     statusLine.textContent = "正在检查…";
@@ -158,13 +160,14 @@
   saveButton.addEventListener("click", function () {
     saveButton.disabled = true;
     statusLine.textContent = "正在保存…";
-    post("/desk/api/save", JSON.stringify({ path: path, hash: hash, values: payload() })).then(function (data) {
+    post("/desk/api/save", JSON.stringify({ path: path, hash: hash, "import": held, values: payload() })).then(function (data) {
       if (data.status === 409 && data.disk !== undefined) return conflict(data);
       show(data);
       if (data.saved) {
         statusLine.textContent = "已保存 content/" + data.saved + (data.registered && data.registered.length ? "，" + data.registered.join("；") : "");
         if (!path) { location.href = "/desk/edit?path=" + encodeURIComponent(data.saved) + "&saved=1"; return; }
         hash = data.hash;
+        dirty = false;
       }
     });
   });
@@ -183,12 +186,26 @@
     withdraw.addEventListener("click", function () { dialog.showModal(); });
     document.getElementById("withdraw-confirm").addEventListener("click", function (event) {
       event.preventDefault();
-      post("/desk/api/withdraw", JSON.stringify({ path: path, hash: hash, reason: document.getElementById("withdraw-reason").value }))
+      post("/desk/api/withdraw", JSON.stringify({ path: path, hash: hash, reason: document.getElementById("withdraw-reason").value,
+        replaced_by: document.getElementById("withdraw-replaced-by").value }))
         .then(function (data) {
           if (data.status === 409 && data.disk !== undefined) { dialog.close(); return conflict(data); }
           if (!data.saved) { document.getElementById("withdraw-msg").textContent = data.refused || "未能撤销。"; return; }
           location.href = "/desk/edit?path=" + encodeURIComponent(path) + "&withdrawn=1";
         });
+    });
+  }
+
+  var reviewButton = document.getElementById("review-button");
+  if (reviewButton) {
+    reviewButton.addEventListener("click", function () {
+      var msg = document.getElementById("review-msg"), name = document.getElementById("review-name");
+      if (dirty) { msg.textContent = "表单里有未保存的修改：请先保存，再审核（审核的是保存后的内容）。"; return; }
+      post("/desk/api/review", JSON.stringify({ path: path, hash: hash, name: name ? name.value : "" })).then(function (data) {
+        if (data.status === 409 && data.disk !== undefined) return conflict(data);
+        msg.textContent = data.done || data.refused;
+        if (data.saved) { location.href = "/desk/edit?path=" + encodeURIComponent(path) + "&reviewed=1"; }
+      });
     });
   }
 
@@ -243,6 +260,38 @@
       event.target.value = "";
     });
   });
+
+  var importButton = document.getElementById("import-button");
+  if (importButton) {
+    var importFile = document.getElementById("import-file"), importMsg = document.getElementById("import-msg");
+    importButton.addEventListener("click", function () { importFile.click(); });
+    if (location.hash === "#word") importButton.focus();
+    importFile.addEventListener("change", function () {
+      var file = importFile.files[0];
+      if (!file) return;
+      importMsg.textContent = "正在导入 " + file.name + "…";
+      var url = "/desk/api/import?name=" + encodeURIComponent(file.name) +
+        (document.getElementById("import-keep").checked ? "&keep=1" : "");
+      post(url, file, "application/octet-stream").then(function (data) {
+        importFile.value = "";
+        if (!data.values) { importMsg.textContent = data.refused || "未能导入。"; return; }
+        held = data["import"];
+        ["title", "doc_number", "date", "issuer"].forEach(function (key) {
+          if (data.values[key] !== undefined) input(key).value = data.values[key];
+        });
+        files.attachments = data.values.attachments.slice();
+        drawFiles();
+        body.value = data.values.body;
+        importMsg.textContent = "已从 " + file.name + " 导入，请核对下面的内容，选好类别后保存。";
+        var report = document.getElementById("import-report");
+        report.textContent = "";
+        data.recognised.concat(data.notes.map(function (n) { return "请注意：" + n; })).forEach(function (line) {
+          var li = document.createElement("li"); li.textContent = line; report.appendChild(li);
+        });
+        changed();
+      });
+    });
+  }
 
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);

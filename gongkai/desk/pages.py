@@ -1,0 +1,111 @@
+"""Turns the site on disk into the desk's pages: the item list, the new/edit form and the commit page."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import jinja2
+
+from gongkai.desk import commit as git
+from gongkai.desk import form, security
+from gongkai.desk.frontmatter import Unreadable, read
+from gongkai.desk.listing import STATES, Row, listing
+from gongkai.desk.replies import Request, Response, as_text
+from gongkai.desk.saving import fingerprint
+from gongkai.model import Config, ReviewState
+from gongkai.parsing.items import is_item_file
+from gongkai.reading import Snapshot
+from gongkai.schema import ITEM_SCHEMA
+
+if TYPE_CHECKING:
+    from gongkai.desk.app import Desk
+
+
+def render(desk: Desk, name: str, request: Request, **context: Any) -> Response:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(desk.paths.templates / "desk"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.filters["script_json"] = lambda value: json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+    token = security.csrf_token(desk.secret, request.user)
+    html = env.get_template(name).render(token=token, user=request.user, quote=quote, **context)
+    return Response(200, "text/html; charset=utf-8", html.encode())
+
+
+def list_page(desk: Desk, request: Request) -> Response:
+    snapshot, config = desk.site()
+    day = desk.today(config)
+    with desk.lock:  # the memory of parsed items is shared with saves
+        found = listing(snapshot, config, day, desk.memory)
+    names = {e.key: e.name for e in config.catalog}
+    context = {"rows": found.rows, "broken": found.broken, "day": day, "states": STATES, "catalog": config.catalog}
+    return render(desk, "list.html", request, names=names, **context)
+
+
+def edit_page(desk: Desk, request: Request, relpath: str) -> Response:
+    snapshot, config = desk.site()
+    data = snapshot.content.get(relpath) if relpath else None
+    if relpath and (data is None or not is_item_file(relpath)):
+        return as_text(404, f"content/{relpath} 不是事项文件，或已不存在。")
+    unreadable = ""
+    try:
+        document = read(data, relpath) if data is not None else None
+    except Unreadable as why:
+        document, unreadable = None, str(why)
+    values = form.form_values(document, relpath, config)
+    if not relpath:
+        values.update(scope="public", valid_from=desk.today(config).isoformat())
+    groups: dict[str, list[tuple[str, str, int | None]]] = {}
+    for entry in config.catalog:
+        groups.setdefault(entry.group, []).append((entry.key, entry.name, entry.default_days))
+    setup = {
+        "path": relpath,
+        "hash": fingerprint(data),
+        "values": values,
+        "departments": {e.key: e.department or "" for e in config.catalog},
+        "days": {e.key: e.default_days for e in config.catalog},
+    }
+    rows = _rows(desk, snapshot, config) if relpath else ()
+    this = next((r for r in rows if r.relpath == relpath), None)
+    return render(
+        desk,
+        "edit.html",
+        request,
+        relpath=relpath,
+        schema=ITEM_SCHEMA,
+        groups=groups,
+        department_names=[d.name for d in config.departments],
+        setup=setup,
+        unreadable=unreadable,
+        title=str(values.get("title") or "新事项"),
+        corrections=[(r.relpath.rsplit(".", 1)[0], r.item.title) for r in rows if r is not this and r.state != "已撤销"],
+        review=_review(desk, config, this, request.user),
+    )
+
+
+def _rows(desk: Desk, snapshot: Snapshot, config: Config) -> tuple[Row, ...]:
+    with desk.lock:  # the memory of parsed items is shared with saves
+        return listing(snapshot, config, desk.today(config), desk.memory).rows
+
+
+def _review(desk: Desk, config: Config, row: Row | None, user: str) -> dict[str, Any] | None:
+    """The form's 审核 section: where the item stands, and whether this user may record a review (None: the
+    site does not ask for review and the item records none)."""
+    if row is None or not (config.review.required or row.item.reviewed_by):
+        return None
+    item = row.item
+    state = {
+        ReviewState.PENDING: "待审核：审核通过之前，这个事项不会在任何地方显示。",
+        ReviewState.CHANGED: f"待审核：{item.reviewed_by} 于 {item.reviewed_on} 审核后内容又改过，需要重新审核。",
+        ReviewState.PASSED: f"已审核：{item.reviewed_by}，{item.reviewed_on}。",
+        ReviewState.NOT_REQUIRED: "本站不要求审核。",
+    }[item.review]
+    may = user in config.review.reviewers if user else not desk.users
+    return {"state": state, "may": may and bool(config.review.reviewers), "reviewers": config.review.reviewers}
+
+
+def commit_page(desk: Desk, request: Request) -> Response:
+    root = git.repository(desk.paths.content)
+    changes = git.pending(root, desk.committed()) if root else []
+    return render(desk, "commit.html", request, repository=root, changes=changes, push=desk.push)
