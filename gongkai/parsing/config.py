@@ -30,7 +30,6 @@ from gongkai.schema.config import (
     DEPARTMENTS,
     FEEDBACK,
     KIOSK,
-    MAX_DAYS,
     REVIEW,
     SITE,
     SUPERVISION,
@@ -251,15 +250,16 @@ def _public_days(entry: Fields, key: str) -> tuple[int, int] | None:
     if "public_days" not in entry:
         return None
     value = entry.value("public_days")
+    low, high = CATALOG["public_days"].minimum, CATALOG["public_days"].maximum
     valid = (
         isinstance(value, list)
         and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_DAYS for v in value)
+        and all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value)
         and value[0] <= value[1]
     )
     if not valid:
         message = (
-            f"目录“{key}”的 public_days 应写成 [最短天数, 最长天数]，例如 [7, 15]（1 到 {MAX_DAYS} 之间，前一个不大于后一个）。"
+            f"目录“{key}”的 public_days 应写成 [最短天数, 最长天数]，例如 [7, 15]（{low} 到 {high} 之间，前一个不大于后一个）。"
         )
         entry.error(entry.line_of("public_days"), message)
         return None
