@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 import yaml
 
-from gongkai.model import Config
+from gongkai.model import Config, Kiosk
 from gongkai.parsing.config import parse_config
 from gongkai.problems import Problems, closest, did_you_mean
 from gongkai.schema import ITEM_SCHEMA
 from gongkai.schema.__main__ import main as schema_command
 from gongkai.schema.__main__ import markdown
-from gongkai.schema.config import CONFIG_SCHEMA, Section
+from gongkai.schema.config import CONFIG_SCHEMA, Section, declare_section
+from gongkai.schema.keys import Key
 from tests.scratch import REPO
 
 CONFIG_KINDS = {"text", "integer", "flag", "date", "choice", "list", "section", "url", "path", "timezone", "pattern"}
@@ -161,3 +162,11 @@ def test_the_settings_reference_is_generated_from_the_schema():
 def test_the_generator_prints_the_reference(capsys):
     assert schema_command(["--markdown"]) == 0
     assert capsys.readouterr().out == markdown()
+
+
+def test_a_default_is_declared_in_one_place_only():
+    """A default the model gives is not written again in the schema (two copies drift apart)."""
+    with pytest.raises(TypeError, match="declared twice"):
+        declare_section(
+            Kiosk, "kiosk", "kiosk", "电子屏", "帮助", "（kiosk 部分）", Key("seconds_per_item", "秒数", "integer", default=20)
+        )

@@ -58,7 +58,18 @@ def parse_config(data: bytes, path: str) -> Config:
     review = _review(fields)
     if problems or site is None:
         raise Problems(problems)
-    return Config(site, departments, catalog, path, boards, kiosk, supervision, deploy, server, review)
+    return Config(
+        site=site,
+        departments=departments,
+        catalog=catalog,
+        path=path,
+        boards=boards,
+        kiosk=kiosk,
+        supervision=supervision,
+        deploy=deploy,
+        server=server,
+        review=review,
+    )
 
 
 def _review(fields: Fields) -> Review:

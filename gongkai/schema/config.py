@@ -53,7 +53,7 @@ class Section:
         return next(key for key in self.keys if key.key == name)
 
 
-def _section(model: type, name: str, path: str, label: str, help: str, where: str, *keys: Key) -> Section:
+def declare_section(model: type, name: str, path: str, label: str, help: str, where: str, *keys: Key) -> Section:
     """A section whose keys take their defaults from `model`'s fields of the same name: a default is declared
     either in model.py (what the code falls back on) or here (what only the parser supplies), never both."""
     written = {f.name: f.default for f in dataclasses.fields(model) if f.default is not dataclasses.MISSING}
@@ -80,7 +80,7 @@ _ORIENTATIONS = (("portrait", "纵向"), ("landscape", "横向"))
 _ORIENTATION_ALIASES = tuple((label, value) for value, label in _ORIENTATIONS)
 _CATEGORIES = "要显示的类别（catalog 中的键）；不写则显示全部类别。"
 
-SITE = _section(
+SITE = declare_section(
     Site, "site", "site", "单位", "单位名称、网站标题、索引号和网站地址。", "（site 部分）",
     Key("name", "单位全称", "text", True, help="党组织的全称，显示在每个输出上。"),
     Key("title", "网站标题", "text", default_note="单位全称 + 党务公开", help="网站的标题；不填则为单位全称加“党务公开”。"),
@@ -93,14 +93,14 @@ SITE = _section(
     Key("feedback", "反馈渠道", "section", help="显示在每个输出上的监督电话、意见箱和电子邮箱。"),
 )  # fmt: skip
 
-FEEDBACK = _section(
+FEEDBACK = declare_section(
     Channels, "site.feedback", "site.feedback", "反馈渠道", "显示在每个输出上的反馈渠道。", "（feedback 部分）",
     Key("phone", "监督电话", "text", help="群众反映意见的电话。"),
     Key("mailbox", "意见箱", "text", help="意见箱设在哪里。"),
     Key("email", "电子邮箱", "text", help="接收意见的电子邮箱。"),
 )  # fmt: skip
 
-DEPARTMENTS = _section(
+DEPARTMENTS = declare_section(
     Department, "departments", "departments[]", "责任部门", "负责公开事项的部门（科室）。", "（departments 的一项）",
     Key("name", "部门名称", "text", True, help="事项和目录只能写这里列出的部门。"),
     Key(
@@ -109,7 +109,7 @@ DEPARTMENTS = _section(
     ),
 )  # fmt: skip
 
-CATALOG = _section(
+CATALOG = declare_section(
     CatalogEntry, "catalog", "catalog.KEY", "公开目录", "每一类公开事项：是什么、多久公开一次、公开多久、谁负责。",
     "（目录“{key}”）",
     Key("name", "类别名称", "text", True, help="类别的名称；事项可以写名称代替键。"),
@@ -142,7 +142,7 @@ CATALOG = _section(
     ),
 )  # fmt: skip
 
-BOARDS = _section(
+BOARDS = declare_section(
     Board, "boards", "boards.KEY", "公开栏", "每块实体公开栏：打印成 PDF 的版面。", "（公开栏“{key}”）",
     Key("title", "标题", "text", True, help="印在每张版面的顶部。"),
     Key("audience", "面向", "choice", default="public", help="显示谁能看到的内容。", **_AUDIENCE),
@@ -154,7 +154,7 @@ BOARDS = _section(
     Key("categories", "显示的类别", "categories", default_note="全部类别", help=_CATEGORIES),
 )  # fmt: skip
 
-KIOSK = _section(
+KIOSK = declare_section(
     Kiosk, "kiosk", "kiosk", "电子屏", "大厅电子屏：自动轮播的全屏页面。", "（kiosk 部分）",
     Key("title", "标题", "text", help="显示在每一屏上。"),
     Key("audience", "面向", "choice", help="显示谁能看到的内容。", **_AUDIENCE),
@@ -169,7 +169,7 @@ KIOSK = _section(
     ),
 )  # fmt: skip
 
-SUPERVISION = _section(
+SUPERVISION = declare_section(
     Supervision, "supervision", "supervision", "督查", "督查报告检查的期限。", "（supervision 部分）",
     Key("feedback_days", "反馈答复期限", "integer", minimum=1, maximum=MAX_DAYS, help="反馈超过这么多天未答复即为逾期。"),
     Key("request_days", "申请办理期限", "integer", minimum=1, maximum=MAX_DAYS, help="依申请公开超过这么多天未办结即为逾期。"),
@@ -180,13 +180,13 @@ SUPERVISION = _section(
     ),
 )  # fmt: skip
 
-REVIEW = _section(
+REVIEW = declare_section(
     Review, "review", "review", "审核把关", "事项公开前是否须经审核，由谁审核。", "（review 部分）",
     Key("required", "必须审核", "flag", help="true：事项经审核后才显示。"),
     Key("reviewers", "审核人", "list", help="可以审核的人的姓名；必须审核时必填。"),
 )  # fmt: skip
 
-SERVER = _section(
+SERVER = declare_section(
     Server, "server", "server", "网站服务器", "生成 nginx 配置所需的设置。", "（server 部分）",
     Key("server_name", "主机名", "text", help="nginx 的 server_name；可写多个，用空格分开，_ 表示任意。"),
     Key("listen", "监听端口", "text", help="端口号，或 地址:端口，例如 127.0.0.1:8080。"),
@@ -195,7 +195,7 @@ SERVER = _section(
     Key("allow", "允许访问的地址", "addresses", help="可以访问党内网站和公开栏 PDF 的地址或网段。"),
 )  # fmt: skip
 
-DEPLOY = _section(
+DEPLOY = declare_section(
     DeployTarget, "deploy", "deploy.NAME", "发布目标", "每个输出发布到哪里。", "（发布目标“{key}”）",
     Key(
         "source", "发布的输出", "choice", True,
