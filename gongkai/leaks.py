@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from gongkai.model import Audience, Item
 from gongkai.problems import Problem
-from gongkai.visibility import exposure
+from gongkai.visibility import exposure, notice
 
 PATH, TEXT, PASSAGE = "path", "text", "passage"  # how a marker is looked for: see Marker.how
 OUTPUTS = {Audience.PUBLIC: "公开输出", Audience.INTERNAL: "党内输出"}  # how a message names an audience's outputs
@@ -44,7 +44,8 @@ class Marker:
 def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Marker]:
     """Traces of whatever `audience` must not see on `day`: page paths, titles, attachments, and passages of the
     texts: title, body, summary, 文号 and withdrawal reason of hidden items, the body and summary of withdrawn
-    ones, and feedback (always internal: every item's for the public, hidden items' for members)."""
+    ones, and feedback (always internal: every item's for the public, hidden items' for members). An item the
+    audience saw before keeps a notice at its address: that page and its title are allowed, nothing else of it."""
     items = tuple(items)
     shown = {i.id: exposure(i, audience, day) for i in items}
     allowed_files = {a.source for i in items if (e := shown[i.id]) and e.full for a in i.attachments}
@@ -70,7 +71,8 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
             texts += [(what, text) for f in item.feedback for what, text in (("意见反馈", f.summary), ("反馈答复", f.response))]
         for what, text in texts:
             markers += passages(text, item, what)
-    return markers
+    noticed = {i.id for i in items if shown[i.id] is None and notice(i, audience, day) is not None}
+    return [m for m in markers if m.item.id not in noticed or m.what not in ("网页路径", "标题", "标题片段")]
 
 
 def passages(text: str, item: Item, what: str) -> list[Marker]:

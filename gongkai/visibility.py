@@ -44,6 +44,8 @@ class View:
     day: date
     current: tuple[Shown, ...]
     archive: tuple[Shown, ...]
+    # Items this audience saw on an earlier day and no longer sees: their address keeps a notice (see notice()).
+    notices: tuple[tuple[Item, Notice], ...] = ()
 
     def in_category(self, key: str) -> tuple[Shown, ...]:
         return tuple(s for s in self.current if s.item.category == key)
@@ -78,6 +80,7 @@ class View:
             self.day,
             tuple(s for s in self.current if s.item.category in carried),
             tuple(s for s in self.archive if s.item.category in carried),
+            tuple(n for n in self.notices if n[0].category in carried),
         )
 
     def listed(self, catalog: tuple[CatalogEntry, ...]) -> tuple[CatalogEntry, ...]:
@@ -97,12 +100,46 @@ def carried_by(catalog: tuple[CatalogEntry, ...], carrier: str) -> frozenset[str
 
 
 def view(items: tuple[Item, ...], audience: Audience, day: date) -> View:
-    current, archive = [], []
+    current, archive, notices = [], [], []
     for item in items:
         seen = exposure(item, audience, day)
         if seen is not None:
             (archive if seen.archived else current).append(Shown(item, seen.full))
-    return View(audience, day, tuple(sorted(current, key=_display_order)), tuple(sorted(archive, key=_archive_order)))
+        elif (left := notice(item, audience, day)) is not None:
+            notices.append((item, left))
+    return View(
+        audience,
+        day,
+        tuple(sorted(current, key=_display_order)),
+        tuple(sorted(archive, key=_archive_order)),
+        tuple(sorted(notices, key=lambda pair: pair[0].id)),
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What stays at the address of an item its audience no longer sees: that it ended or was withdrawn, and when
+    it was last seen. Never its text, summary or files."""
+
+    last_day: date  # the last day the audience saw the item
+    withdrawn: bool
+
+
+def notice(item: Item, audience: Audience, day: date) -> Notice | None:
+    """A notice when `audience` saw `item` on some day up to `day` but no longer sees it (its window ended, or
+    it was withdrawn and its window ended), so old links and QR codes land somewhere honest; None when the
+    audience sees it today or never saw it. Exposure only changes on the item's boundaries, so they are asked."""
+    if exposure(item, audience, day) is not None:
+        return None
+    last_seen = None
+    for boundary in sorted(_boundaries(item)):
+        if boundary > day:
+            break
+        if exposure(item, audience, boundary) is not None:
+            last_seen = boundary
+        elif last_seen is not None:
+            return Notice(last_day=boundary - timedelta(days=1), withdrawn=item.status is Status.WITHDRAWN)
+    return None
 
 
 def _display_order(shown: Shown) -> tuple:
@@ -118,11 +155,16 @@ def _archive_order(shown: Shown) -> tuple:
 def item_change(item: Item, audience: Audience, day: date) -> date | None:
     """The first day after `day` on which `audience`'s view of `item` changes. Exposure only changes on the
     item's own boundaries (start, going public, the day after its end), so only those are checked."""
+    now = exposure(item, audience, day)
+    return next((d for d in sorted(_boundaries(item)) if d > day and exposure(item, audience, d) != now), None)
+
+
+def _boundaries(item: Item) -> set[date]:
+    """The days on which exposure may change: start, going public, the day after the end."""
     boundaries = {item.valid_from, item.public_from or item.valid_from}
     if item.valid_until is not None and item.valid_until < date.max:  # the last day has no day after
         boundaries.add(item.valid_until + timedelta(days=1))
-    now = exposure(item, audience, day)
-    return next((d for d in sorted(boundaries) if d > day and exposure(item, audience, d) != now), None)
+    return boundaries
 
 
 def next_change(items: tuple[Item, ...], audience: Audience, day: date) -> date | None:

@@ -43,16 +43,20 @@ def effective_until(spec: Spec, corpus: tuple[Spec, ...]) -> date | None:
 
 
 def expected(spec: Spec, corpus: tuple[Spec, ...], audience: Audience, day: date) -> str:
-    """'hidden', 'notice' or 'full'."""
+    """'hidden', 'ended' (the public saw it before: its title stays at its address, nothing else), 'notice'
+    or 'full'."""
     until = effective_until(spec, corpus)
     started = spec.valid_from <= day
     ended = until is not None and day > until
     if spec.status == "draft" or not started:
         return "hidden"
     if audience is Audience.PUBLIC:
-        gone_public = spec.public_after is None or day >= spec.valid_from + timedelta(days=spec.public_after)
-        if spec.scope != "public" or not gone_public or ended:
+        public_start = spec.valid_from + timedelta(days=spec.public_after or 0)
+        gone_public = day >= public_start
+        if spec.scope != "public" or not gone_public:
             return "hidden"
+        if ended:
+            return "ended" if public_start <= until else "hidden"
     return "full" if spec.status == "published" else "notice"
 
 
@@ -68,7 +72,7 @@ def test_serve_redraws_of_an_edited_text_obey_the_same_rule(corpus, day, data):
     for audience in Audience:
         tree = blob(pages, f"{audience.value}/")
         seen = expected(spec, corpus, audience, day)
-        if seen == "hidden":
+        if seen in ("hidden", "ended"):  # an ended item's notice does not show its text: nothing to redraw
             assert tree == b"", (audience, spec)
         elif seen == "notice":
             assert f"修改{spec.token}EDIT".encode() not in tree and f"正文{spec.token}".encode() not in tree
@@ -102,6 +106,10 @@ def test_no_output_holds_what_its_audience_must_not_see(corpus, day):
             seen = expected(spec, corpus, audience, day)
             if seen == "hidden":
                 assert token not in tree and passage not in tree and doc_number not in tree, (audience, spec)
+            elif seen == "ended":  # seen before: its title stays at its address, nothing else of it
+                assert f"标题{spec.token}".encode() in tree
+                assert body not in tree and summary not in tree and attachment not in tree, (audience, spec)
+                assert passage not in tree and doc_number not in tree, (audience, spec)
             elif seen == "notice":
                 assert f"标题{spec.token}".encode() in tree and doc_number in tree
                 assert "撤销说明".encode() in tree
@@ -113,7 +121,7 @@ def test_no_output_holds_what_its_audience_must_not_see(corpus, day):
             # Feedback and the office's answers are for members only, on every item they may see.
             members_read_it = audience is Audience.INTERNAL and seen != "hidden" and spec.feedback
             assert all((text in tree) == members_read_it for text in feedback), (audience, spec)
-        assert (token in kiosk) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
+        assert (token in kiosk) == (expected(spec, corpus, Audience.PUBLIC, day) in ("notice", "full"))
 
 
 # Restyled templates that print what the page's audience must not read, as a careless edit would: the text of
@@ -191,7 +199,7 @@ def test_public_json_index_lists_exactly_the_current_public_items(corpus, day):
     result = run(snapshot(corpus), Options(day=day, posters=False, search=False))
     index = dict(result.outputs)["public/items.json"].decode()
     for spec in corpus:
-        assert (spec.token in index) == (expected(spec, corpus, Audience.PUBLIC, day) != "hidden")
+        assert (spec.token in index) == (expected(spec, corpus, Audience.PUBLIC, day) in ("notice", "full"))
 
 
 def test_scan_catches_a_leaked_title_path_and_attachment(tmp_path):

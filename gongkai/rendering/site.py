@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from gongkai.incremental import Memory, digest
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
 from gongkai.rendering.records import RegisterRow, render_records
 from gongkai.rendering.templates import environment, fingerprint, href, linker, render
 from gongkai.supervision import Report
-from gongkai.visibility import Shown, View
+from gongkai.visibility import Notice, Shown, View
 
 Output = tuple[str, bytes]
+# Part of every page's key: bumped when this module changes what a page looks like, so that pages kept from a
+# build by older code are drawn again (the key otherwise covers only templates, config, item, day, audience).
+PAGE_FORMAT = "sites-2"
+SITE_NAMES = {Audience.INTERNAL: "党内网站", Audience.PUBLIC: "公开网站"}  # in every tab title
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,20 @@ class Records:
 
     report: Report
     rows: tuple[RegisterRow, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A catalogue group in the menu, with its entries that this audience has items in. Its page is named after
+    the group's first entry in the catalogue: an ASCII name that stays put while the catalogue does."""
+
+    name: str
+    key: str
+    entries: tuple[CatalogEntry, ...]
+
+    @property
+    def page_path(self) -> str:
+        return f"groups/{self.key}.html"
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,9 @@ class SitePages:
         self.css = templates["style.css"].encode("utf-8")
         self.stylesheet = f"assets/style.{fingerprint(self.css)}.css"
         internal = view.audience is Audience.INTERNAL
+        # Inline: no request, no extra file to deploy; the same few hundred bytes on every page.
+        self.favicon = "data:image/svg+xml," + quote(favicon(config.site.title, view.audience), safe="=:/,'")
+        self.groups = menu_groups(view, config, self.listed)
         self.common = {
             "site": config.site,
             "config": config,
@@ -87,9 +110,13 @@ class SitePages:
             "categories": {e.key: e for e in config.catalog},
             "every_labels": EVERY_LABELS,
             "listed": self.listed,
+            "site_name": SITE_NAMES[view.audience],
+            "favicon": self.favicon,
+            "groups": self.groups,
+            "base": "",
         }
         self._linkers: dict[int, Callable[[str], str]] = {}
-        self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value)
+        self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value, PAGE_FORMAT)
         # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
         self.visible = {s.item.id: s.item for s in view.everything}
         self.reopened_by: dict[str, list[Item]] = {}
@@ -106,7 +133,7 @@ class SitePages:
         return self._linkers[depth]
 
     def page(self, path: str, template: str, **context: Any) -> Output:
-        html = render(self.env, template, page=path, url=self.links(path), **self.common, **context)
+        html = render(self.env, template, page=path, url=self.links(path), **(self.common | context))
         return path, html.encode("utf-8")
 
     def item_key(self, shown: Shown) -> str:
@@ -126,11 +153,15 @@ class SitePages:
             shown=shown,
             item=item,
             entry=self.config.entry(item.category),
-            body=item.body_html.replace('="files/', '="' + self.links(item.page_path)("files/")),
+            body=readable_body(item.body_html.replace('="files/', '="' + self.links(item.page_path)("files/"))),
             reopened_from=self.visible.get(item.reopens),
             reopened_by=self.reopened_by.get(item.id, []),
             relations=self.relations.of_item(item),
         )
+
+    def notice_page(self, item: Item, notice: Notice) -> Output:
+        """What stays at the address of an item this audience no longer sees: title, category and the notice."""
+        return self.page(item.page_path, "notice.html", item=item, entry=self.config.entry(item.category), notice=notice)
 
 
 def render_site(
@@ -145,9 +176,20 @@ def render_site(
     unchanged; `pages` receives this build's key for every item page."""
     view, config, page = site.view, site.config, site.page
     outputs = [(site.stylesheet, site.css)]
-    outputs.append(page("index.html", "home.html", sections=sections(view, config), count=len(view.current)))
+    withdrawn = sum(1 for s in view.current if not s.full)
+    outputs.append(
+        page("index.html", "home.html", sections=sections(view, config), count=len(view.current) - withdrawn, withdrawn=withdrawn)
+    )
+    # A page for any other address, wired into nginx (error_page): it may be served at any depth, so it links
+    # from the site's root as nginx serves it (base), not from where it lies.
+    outputs.append(page("404.html", "404.html", base=f"/{view.audience.value}/"))
     for entry in site.listed:
         outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
+    for group in site.groups:
+        shown = tuple((entry, view.in_category(entry.key)) for entry in group.entries)
+        outputs.append(page(group.page_path, "group.html", group=group, entries=shown))
+    for item, notice in view.notices:
+        outputs.append(site.notice_page(item, notice))
     pages = pages if pages is not None else {}
     root_prefix = f"{view.audience.value}/"
     for shown in view.everything:
@@ -176,6 +218,50 @@ def sections(view: View, config: Config) -> tuple[Section, ...]:
         if categories:
             sections.append(Section(group, categories))
     return tuple(sections)
+
+
+def menu_groups(view: View, config: Config, listed: tuple[CatalogEntry, ...]) -> tuple[Group, ...]:
+    """The public menu: catalogue groups in config order, each with the entries the site lists (never one that
+    can never be public) that the public has or had items in. The internal site has its own menu of records."""
+    if view.audience is Audience.INTERNAL:
+        return ()
+    present = {s.item.category for s in view.current} | {item.category for item, _ in view.notices}
+    groups = []
+    for name in config.groups:
+        members = [e for e in config.catalog if e.group == name]
+        if entries := tuple(e for e in members if e.key in present and e in listed):
+            groups.append(Group(name, members[0].key, entries))
+    return tuple(groups)
+
+
+# A table in an item's text scrolls inside its own box, never the page; the box can be focused to scroll it
+# with the keyboard. cmark writes every table as a bare <table>, and raw HTML never reaches the body as tags.
+_TABLE_BOX = '<div class="table-scroll" tabindex="0" role="region" aria-label="表格">'
+# Dates and document numbers never break inside themselves: 2026-11-24, 2026年11月24日, 〔2026〕118号.
+_UNBREAKABLE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日|〔\d{4}〕\d+号")
+_TEXT = re.compile(r">([^<]+)<")
+
+
+def readable_body(html: str) -> str:
+    """An item's HTML with each table in a scrolling box and dates and 文号 kept on one line (text only: a
+    date inside a link's address stays as it is)."""
+    html = html.replace("<table>", _TABLE_BOX + "<table>").replace("</table>", "</table></div>")
+    return _TEXT.sub(lambda m: ">" + _UNBREAKABLE.sub(r'<span class="nobreak">\g<0></span>', m.group(1)) + "<", html)
+
+
+def favicon(title: str, audience: Audience) -> str:
+    """The tab's icon: the first character of the site's title in white on the site's red (the internal site's
+    darker), drawn with the reader's own fonts (no font is fetched or embedded)."""
+    first = (title.strip() or "公")[0]
+    fill = "#a4161a" if audience is Audience.PUBLIC else "#5c0d10"
+    glyph = first.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+        f'<rect width="64" height="64" rx="12" fill="{fill}"/>'
+        '<text x="32" y="47" font-size="44" font-weight="700" text-anchor="middle" fill="#fff" '
+        f'font-family="Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif">{glyph}</text>'
+        "</svg>"
+    )
 
 
 def _json_index(view: View, config: Config) -> bytes:
