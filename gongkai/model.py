@@ -156,6 +156,8 @@ class Kiosk:
     seconds_per_item: int = 15
     categories: tuple[str, ...] = ()  # empty: every category
     orientation: str = "auto"  # auto | landscape | portrait
+    max_screens: int = 3  # screens of one item's text; a longer item then shows a QR code to its full page
+    qr: bool = False  # a QR code to the item's page on every slide
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def _kiosk(fields: Fields, categories: set[str], refused: dict[str, str]) -> Kio
     if section is None:
         return Kiosk()
     section.check_keys(KIOSK.names, KIOSK.hints, where=KIOSK.where)
-    values = settings(section, KIOSK, "title", "audience", "seconds_per_item", "orientation")
+    values = settings(section, KIOSK, "title", "audience", "seconds_per_item", "orientation", "max_screens", "qr")
     return Kiosk(
         **values | {"audience": Audience(values["audience"])},
         categories=_categories(section, categories, "电子屏", refused, "kiosk"),

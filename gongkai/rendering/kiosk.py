@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from gongkai.model import Config, Item
+from gongkai.model import Audience, Config, Item
+from gongkai.rendering.qr import qr_svg
 from gongkai.rendering.site import Relations, item_record
-from gongkai.rendering.templates import environment, fingerprint, render
+from gongkai.rendering.templates import environment, fingerprint, href, render
 from gongkai.visibility import Shown, View, carried_by, next_change
 
 POLL_SECONDS = 30
+# A QR code costs ~5 ms to draw, so only items that might run past kiosk.max_screens get one (unless every
+# slide shows one): more blocks than screens, or more characters than this per screen. A screen holds at
+# least one block and ~240 characters (portrait, the narrowest), so an item under both limits always fits.
+CHARACTERS_PER_SCREEN = 80
+_BLOCK = re.compile(r"<(?:p|li|tr|img|h[1-6]|pre|blockquote|hr)\b")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def render_kiosk(
@@ -40,6 +48,8 @@ def render_kiosk(
         "seconds_per_item": config.kiosk.seconds_per_item,
         "poll_seconds": POLL_SECONDS,
         "orientation": config.kiosk.orientation,
+        "max_screens": config.kiosk.max_screens,
+        "qr": config.kiosk.qr,
         "slides": [_slide(s, config, relations) for s in seen.current],
     }
     version = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
@@ -65,10 +75,33 @@ def render_kiosk(
 
 
 def _slide(shown: Shown, config: Config, relations: Relations) -> dict[str, Any]:
-    """The site's JSON record of the item, with the text the screen shows; files are for the sites only."""
+    """The site's JSON record of the item, with the text the screen shows, and where to read it in full: a QR
+    code to its page on the site of the kiosk's audience, or a sentence when that site has no address."""
     slide = item_record(shown, config, relations)
     del slide["url"]
-    if shown.full:
-        slide["body"] = shown.item.body_html
-        slide["attachments"] = [a["name"] for a in slide["attachments"]]
+    if not shown.full:  # a withdrawal notice: nothing to read in full
+        return slide
+    item = shown.item
+    slide["body"] = item.body_html
+    slide["attachments"] = [a["name"] for a in slide["attachments"]]
+    base = config.site.public_url if config.kiosk.audience is Audience.PUBLIC else config.site.internal_url
+    if base and (config.kiosk.qr or _might_run_long(item, config.kiosk.max_screens)):
+        slide["link"] = f"{base}/{href(item.page_path)}"
+        slide["qr"] = qr_svg(slide["link"])
+    elif not base:
+        slide["elsewhere"] = _elsewhere(item, config)
     return slide
+
+
+def _might_run_long(item: Item, max_screens: int) -> bool:
+    text = item.summary + _TAG.sub("", item.body_html)
+    blocks = len(_BLOCK.findall(item.body_html)) + bool(item.summary) + bool(item.attachments)
+    return blocks > max_screens or len(text) > CHARACTERS_PER_SCREEN * max_screens
+
+
+def _elsewhere(item: Item, config: Config) -> str:
+    """Where a reader finds the whole text when the screen cannot link to it: a board that shows it, or its issuer."""
+    for board in config.boards:
+        if board.audience is config.kiosk.audience and (not board.categories or item.category in board.categories):
+            return f"全文请看“{board.title}”或向{item.issuer}查阅。"
+    return f"全文请向{item.issuer}查阅。"

@@ -14,6 +14,8 @@ from urllib.parse import unquote
 
 from gongkai.model import Audience, Board, Config
 from gongkai.problems import Problem
+from gongkai.rendering.qr import qr_svg
+from gongkai.rendering.sheets import runs
 from gongkai.rendering.site import sections
 from gongkai.rendering.templates import environment, href, render
 from gongkai.visibility import View, carried_by
@@ -35,7 +37,7 @@ class PosterSource:
     def complete_html(self) -> str:
         html = self.html
         for n, url in enumerate(self.qr_urls):
-            html = html.replace(_placeholder(n), _qr_svg(url))
+            html = html.replace(_placeholder(n), qr_svg(url))
         return html
 
     @property
@@ -73,7 +75,7 @@ def poster_sources(
         qr = {s.item.id: "" for s in seen.current} | {s.item.id: _placeholder(n) for n, s in enumerate(linked)}
         html = render(
             env, "poster.html", board=board, site=config.site, day=seen.day, css=css, count=len(seen.current),
-            sections=sections(seen, config), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},
+            runs=runs(sections(seen, config), board), qr=qr, bodies={s.item.id: s.item.body_html for s in seen.current},
             feedback_line="　".join(c for c in channels if c),
         )  # fmt: skip
         # The HTML names the images it embeds, not their bytes: a replaced image must redraw the poster too.
@@ -105,15 +107,12 @@ def render_posters(
             outputs.append((source.path, cached[1]))
             continue
         # Imported only when a poster is drawn: WeasyPrint takes 0.4 s to import, more than a site build.
-        import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
         fonts = fonts or FontConfiguration()  # one per run: loading fonts is the expensive part
         started = time.monotonic()
         with _weasyprint_messages() as messages:
-            html = source.complete_html()
-            document = weasyprint.HTML(string=html, base_url=CONTENT_ORIGIN, url_fetcher=_content_fetcher(files))
-            document = document.render(font_config=fonts)
+            document = lay_out(source, files, fonts)
             pdf = document.write_pdf()
         errors.extend(_missing_glyphs(source, messages))
         errors.extend(_overflowing(source, document))
@@ -127,6 +126,14 @@ def render_posters(
     return outputs, errors, warnings
 
 
+def lay_out(source: PosterSource, files: Mapping[str, bytes], fonts: Any = None) -> Any:
+    """The poster laid out in pages (a WeasyPrint Document), before it is written as a PDF."""
+    import weasyprint
+
+    html = weasyprint.HTML(string=source.complete_html(), base_url=CONTENT_ORIGIN, url_fetcher=_content_fetcher(files))
+    return html.render(font_config=fonts)
+
+
 def _placeholder(n: int) -> str:
     return f'<i class="qr-code" data-n="{n}"></i>'
 
@@ -135,13 +142,6 @@ def _weasyprint_version() -> str:
     from importlib.metadata import version
 
     return version("weasyprint")
-
-
-def _qr_svg(url: str) -> str:
-    import segno
-
-    # Error level M and the standard 4-module quiet zone: reliable from a printed, pinned, slightly worn sheet.
-    return segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#000", light="#fff")
 
 
 def _content_fetcher(files: Mapping[str, bytes]) -> object:

@@ -167,6 +167,11 @@ KIOSK = declare_section(
         "orientation", "方向", "choice", choices=(("auto", "随屏幕"), *_ORIENTATIONS), aliases=_ORIENTATION_ALIASES,
         help="随屏幕自动，或固定横向、纵向。",
     ),
+    Key(
+        "max_screens", "每条最多屏数", "integer", minimum=1,
+        help="一个事项的正文最多显示几屏；更长的事项随后显示一屏二维码，扫码查看全文。",
+    ),
+    Key("qr", "每屏二维码", "flag", help="true：每一屏都显示一个小二维码，指向该事项的网页（需要填写对应网站的地址）。"),
 )  # fmt: skip
 
 SUPERVISION = declare_section(
