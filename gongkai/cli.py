@@ -293,7 +293,7 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
         print(f"命令用法错误：{refusal}。", file=sys.stderr)
         return EXIT_USAGE
     if args.filing or period is not None:
-        data = reporting.statement(result, period, args.filing, form)
+        data = reporting.statement(result, snapshot, period, args.filing, form)
     elif form == "text":
         data = (report_text(report) + "\n").encode("utf-8")
     elif form == "html":

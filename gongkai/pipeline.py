@@ -33,6 +33,7 @@ from gongkai.windows import settle_windows
 from gongkai.writing import MANIFEST, exclusive, unfinished, write_tree
 
 Outputs = list[tuple[str, bytes]]
+PosterCache = Mapping[str, tuple[str, bytes]]  # board key -> (its sources' key, the PDF drawn from them)
 # Up to this many items the two sites are rendered at the same time, in two processes (both cores). Each
 # process then holds a rendered site: at 10,000 items that is 367 MB in all instead of 279 MB in one.
 PARALLEL_RENDER_LIMIT = 5000
@@ -58,8 +59,10 @@ class Options:
     search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Result:
+    """What a build returns: the settled inputs, what each audience sees, and the files."""
+
     config: Config
     day: date
     items: tuple[Item, ...]
@@ -69,14 +72,27 @@ class Result:
     posters: dict[str, View] = field(default_factory=dict)  # board key -> what it shows
     report: Report | None = None
     written: tuple[str, ...] = ()  # what the writer changed on disk (serve reloads the pages among them)
-    # What `serve` keeps to redraw an edited item's pages ahead of the next full build (retouch.py).
-    snapshot: Snapshot | None = None
-    memory: Memory | None = None
-    sites: dict[Audience, SitePages] = field(default_factory=dict)
-    markers: tuple[leaks.Marker, ...] = ()
 
 
-def build(paths: Paths, options: Options = Options(), memory: Memory | None = None, always: bool = False) -> Result | None:
+@dataclass(frozen=True, kw_only=True)
+class Kept:
+    """What `serve` keeps of its last good build: the result, and what it needs to redraw an edited item's pages
+    ahead of the next full build (retouch.py)."""
+
+    result: Result
+    snapshot: Snapshot
+    memory: Memory
+    sites: dict[Audience, SitePages]
+    markers: tuple[leaks.Marker, ...]  # what the public must not see, passages left out
+
+
+def build(paths: Paths, options: Options = Options(), always: bool = False) -> Result | None:
+    """The build, written to the output folder; None when the output there is already this build's."""
+    kept = build_kept(paths, options, always=always)
+    return None if kept is None else kept.result
+
+
+def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None = None, always: bool = False) -> Kept | None:
     """The build: everything below is pure except reading here and writing the tree at the end. Returns None
     when inputs, date, options, fonts and code are those of the output already there (unless `always`).
     `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output.
@@ -91,16 +107,16 @@ def build(paths: Paths, options: Options = Options(), memory: Memory | None = No
         # An interrupted write left a tree that may mix two builds: nothing in it is reused, and the writer
         # compares every file with the bytes on disk.
         repair = unfinished(paths.output)
-        result = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair)
+        kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair)
         seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
-        written = write_tree(output, result.outputs, seal)
-    return replace(result, written=tuple(written))
+        written = write_tree(output, kept.result.outputs, seal)
+    return replace(kept, result=replace(kept.result, written=tuple(written)))
 
 
 def check(paths: Paths, options: Options = Options()) -> Result:
     """The build without the writer, and strict about the archive register: nothing on disk changes."""
     snapshot, options, fonts = _prepare(paths, replace(options, strict=True))
-    return _run(paths, snapshot, options, fonts)
+    return _run(paths, snapshot, options, fonts).result
 
 
 def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
@@ -118,13 +134,13 @@ def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
 
 def _run(
     paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None, trust_output: bool = True
-) -> Result:
+) -> Kept:
     """`run` with the previous output's memory, unless the output is not to be trusted: its posters and its
     parsed items and pages."""
     cache = read_poster_cache(paths.output) if options.posters and trust_output else {}
     if memory is None:
         memory = load_memory(paths.output, code_version()) if trust_output else Memory()
-    return run(snapshot, options, cache, fonts, memory)
+    return recipe(snapshot, options, cache, fonts, memory)
 
 
 def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tuple[Item, ...], list[Problem]]:
@@ -136,13 +152,19 @@ def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tup
     return config, settle_windows(parsed.items), list(parsed.warnings)
 
 
-def run(
+def run(snapshot: Snapshot, options: Options = Options(), cache: PosterCache | None = None, fonts: str = "") -> Result:
+    """The build in memory, from scratch (no memory of a last build), nothing written."""
+    return recipe(snapshot, options, cache, fonts).result
+
+
+def recipe(
     snapshot: Snapshot,
     options: Options = Options(),
-    cache: Mapping[str, tuple[str, bytes]] | None = None,
+    cache: PosterCache | None = None,
     fonts: str = "",
     memory: Memory | None = None,
-) -> Result:
+) -> Kept:
+    """The recipe: read inputs into parsed, settled items, their views, rendered and scanned outputs."""
     memory = memory or Memory()
     config, items, warnings = parse(snapshot, memory)
     requests, request_errors = parse_requests(snapshot)
@@ -229,9 +251,11 @@ def run(
     # serve's quick redraw (retouch.py) scans its pages against these. Not the passages: indexing them costs
     # 16 ms per 1,000 items at each save, and the text it redraws is new (the full build that follows scans it).
     public_markers = tuple(m for m in markers[Audience.PUBLIC] if m.how != leaks.PASSAGE)
-    return Result(
-        config, day, items, views, sorted(outputs), warnings, boards, report, (), snapshot, memory, sites, public_markers
+    outputs.sort()
+    result = Result(
+        config=config, day=day, items=items, views=views, outputs=outputs, warnings=warnings, posters=boards, report=report
     )
+    return Kept(result=result, snapshot=snapshot, memory=memory, sites=sites, markers=public_markers)
 
 
 def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str, search: bool = True) -> dict[str, object]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gongkai.desk.app import Desk
 from gongkai.incremental import CACHE
-from gongkai.pipeline import BUILD_RECORD, Options, Paths, Result, build
+from gongkai.pipeline import BUILD_RECORD, Kept, Options, Paths, build_kept
 from gongkai.problems import Problems
 from gongkai.retouch import retouch
 from gongkai.serving import Session, make_server
@@ -29,7 +29,7 @@ class Rebuilder:
         self._again = threading.Event()
         self._pending: set[Path] = set()
         self._pending_lock = threading.Lock()
-        self._last: Result | None = None  # the last good build
+        self._last: Kept | None = None  # the last good build
         self._manifest: tuple[int, int] | None = None  # the manifest's identity after our last write
         self._finished = False  # serve is stopping
 
@@ -66,7 +66,7 @@ class Rebuilder:
             self._retouch(changed, started)
         last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
         try:
-            result = build(self.paths, self.options, last.memory if last else None, always=last is None)
+            kept = build_kept(self.paths, self.options, last.memory if last else None, always=last is None)
         except Problems as failure:
             lines = [str(p) for p in failure.problems]
             print(f"构建失败（{len(lines)} 个错误），继续显示上一次成功的结果：", file=sys.stderr)
@@ -86,11 +86,11 @@ class Rebuilder:
             self.session.failed([line])
             self._last = None
             return False
-        if result is not None:  # None: a save that changed nothing, the output and the last build stand
-            self._last = result
+        if kept is not None:  # None: a save that changed nothing, the output and the last build stand
+            self._last = kept
         self._manifest = self._identity()
         print(f"已重新生成（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
-        self.session.succeeded(result.written if result else ())
+        self.session.succeeded(kept.result.written if kept else ())
         return True
 
     def _retouch(self, changed: frozenset[Path], started: float) -> None:
@@ -106,9 +106,8 @@ class Rebuilder:
             return
         # The build's memory and record on disk no longer describe these pages (they go); the memory kept
         # here forgets them too.
-        if self._last.memory is not None:
-            for path, _ in pages:
-                self._last.memory.pages.pop(path, None)
+        for path, _ in pages:
+            self._last.memory.pages.pop(path, None)
         try:
             written = update_files(self.paths.output, pages, remove=[CACHE, BUILD_RECORD])
         except (OutputRefused, WriteFailed, OSError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -28,3 +30,14 @@ class Problems(Exception):
 def raise_if_any(problems: list[Problem]) -> None:
     if problems:
         raise Problems(problems)
+
+
+def closest(value: str, known: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The known name most like `value` (a misspelt key, category, reviewer or path), or None when none is close."""
+    return next(iter(difflib.get_close_matches(value, list(known), n=1, cutoff=cutoff)), None)
+
+
+def did_you_mean(value: str, known: Iterable[str], otherwise: str, cutoff: float = 0.6) -> str:
+    """The hint after an unknown name: the closest known one, or else `otherwise` (what may be written)."""
+    guess = closest(value, known, cutoff)
+    return f"您是不是想写“{guess}”？" if guess else otherwise

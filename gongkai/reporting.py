@@ -10,6 +10,8 @@ from gongkai import periods
 from gongkai.filing import filing
 from gongkai.model import Audience
 from gongkai.periods import Period, tally
+from gongkai.reading import Snapshot
+from gongkai.rendering.site import SitePages
 from gongkai.rendering.statements import (
     Statement,
     Table,
@@ -39,7 +41,7 @@ def period_of(
     return None
 
 
-def statement(result, period: Period | None, filed: bool, form: str) -> bytes:
+def statement(result, snapshot: Snapshot, period: Period | None, filed: bool, form: str) -> bytes:
     """The period report, or with `filed` the 备案 list (of `period`, or of everything up to the day)."""
     organisation = result.config.site.name
     requests = result.report.requests
@@ -50,10 +52,10 @@ def statement(result, period: Period | None, filed: bool, form: str) -> bytes:
     else:
         counted = tally(result.items, requests, result.config, period, result.day)
         document, charts = tally_statement(counted, organisation), tally_charts(counted)
-    return render(result, document, charts, form)
+    return render(result, snapshot, document, charts, form)
 
 
-def render(result, document: Statement, charts: dict[str, str], form: str) -> bytes:
+def render(result, snapshot: Snapshot, document: Statement, charts: dict[str, str], form: str) -> bytes:
     if form == "text":
         return (statement_text(document) + "\n").encode("utf-8")
     if form == "csv":
@@ -63,7 +65,8 @@ def render(result, document: Statement, charts: dict[str, str], form: str) -> by
     if form == "xlsx":
         return statement_xlsx(document)
     # The internal site's own page renderer: its layout and stylesheet link, as for the supervision page.
-    _, html = result.sites[Audience.INTERNAL].page("report.html", "statement.html", statement=document, charts=charts)
+    site = SitePages(result.views[Audience.INTERNAL], result.config, snapshot.templates, snapshot.templates_root)
+    _, html = site.page("report.html", "statement.html", statement=document, charts=charts)
     return html
 
 

@@ -16,15 +16,15 @@ from dataclasses import replace
 from gongkai import leaks
 from gongkai.model import Audience, Item
 from gongkai.parsing.items import parse_item
-from gongkai.pipeline import Outputs, Result, public_text
+from gongkai.pipeline import Kept, Outputs, public_text
 from gongkai.visibility import Shown
 
 
-def retouch(last: Result, changed: Mapping[str, bytes]) -> Outputs | None:
+def retouch(kept: Kept, changed: Mapping[str, bytes]) -> Outputs | None:
     """The redrawn pages (paths relative to the output folder) of the items in `changed` (path inside
     content/ -> new bytes), or None when the change reaches further than their text."""
-    snapshot, memory = last.snapshot, last.memory
-    if not changed or snapshot is None or memory is None or not last.sites:
+    last, snapshot, memory = kept.result, kept.snapshot, kept.memory
+    if not changed or not kept.sites:
         return None
     edited = replace(snapshot, content={**snapshot.content, **changed})
     by_id = {item.id: item for item in last.items}
@@ -42,7 +42,7 @@ def retouch(last: Result, changed: Mapping[str, bytes]) -> Outputs | None:
         if cached.item.id in by_id:  # the last build's item: windows settled, 索引号 assigned
             redrawn.append(replace(by_id[cached.item.id], body_html=item.body_html))
     outputs: Outputs = []
-    for audience, site in last.sites.items():
+    for audience, site in kept.sites.items():
         shown = {s.item.id: s for s in site.view.everything}
         for item in redrawn:
             if item.id in shown:
@@ -52,7 +52,7 @@ def retouch(last: Result, changed: Mapping[str, bytes]) -> Outputs | None:
     public_view = last.views[Audience.PUBLIC]
     # The last build's markers cannot know the new text: passages of what the redrawn items may not show the
     # public (a withdrawn item's new text, any feedback) join them, or a restyled template could write it.
-    markers = [*last.markers, *leaks.forbidden(redrawn, Audience.PUBLIC, public_view.day)]
+    markers = [*kept.markers, *leaks.forbidden(redrawn, Audience.PUBLIC, public_view.day)]
     if leaks.scan(public, markers, "公开输出", lambda: public_text(edited, public_view)):
         return None  # the full build reports it, and writes nothing
     return outputs

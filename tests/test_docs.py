@@ -18,13 +18,12 @@ import yaml
 
 from gongkai.cli import COMMANDS, main, parser
 from gongkai.model import EVERY_LABELS
-from gongkai.parsing import config as config_keys
-from gongkai.parsing import publishing
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import FEEDBACK_KEYS, ITEM_KEYS, SCOPES, STATUSES, is_item_file
 from gongkai.parsing.requests import DECISIONS, REQUEST_KEYS
 from gongkai.problems import Problems
 from gongkai.rendering.server import render_server
+from gongkai.schema.config import CONFIG_SCHEMA, TOP_KEYS
 from tests.scratch import REPO, SAMPLE_DATE
 
 README = REPO / "README.md"
@@ -296,56 +295,50 @@ def test_the_guide_has_many_mistakes():
 # --- operations: every configuration key, the examples, the nginx configuration ---------------------------
 
 
-def _expected_config_keys() -> set[str]:
-    expected = {f"site.{key}" for key in config_keys.SITE_KEYS}
-    expected |= {f"site.feedback.{key}" for key in config_keys.FEEDBACK_KEYS}
-    expected |= {f"departments[].{key}" for key in config_keys.DEPARTMENT_KEYS}
-    expected |= {f"catalog.KEY.{key}" for key in config_keys.ENTRY_KEYS}
-    expected |= {f"boards.KEY.{key}" for key in config_keys.BOARD_KEYS}
-    expected |= {f"kiosk.{key}" for key in config_keys.KIOSK_KEYS}
-    expected |= {f"supervision.{key}" for key in config_keys.SUPERVISION_KEYS}
-    expected |= {f"deploy.NAME.{key}" for key in publishing.DEPLOY_KEYS}
-    expected |= {f"server.{key}" for key in publishing.SERVER_KEYS}
-    expected |= {f"review.{key}" for key in config_keys.REVIEW_KEYS}
-    return expected
+def _config_tables() -> list[list[list[str]]]:
+    return [table[1:] for _, table in tables(OPERATIONS) if table[0][0] == "key"]
 
 
 def _config_rows() -> dict[str, list[str]]:
-    rows = {}
-    for _, table in tables(OPERATIONS):
-        if table[0][0] == "key":
-            for row in table[1:]:
-                rows[spans(row[0])[0]] = row
-    return rows
+    return {spans(row[0])[0]: row for table in _config_tables() for row in table}
 
 
-def test_config_key_tables_match_the_parser():
+def test_config_key_tables_match_the_schema():
+    """One table per section of the schema, its keys in the schema's order."""
+    documented = [[spans(row[0])[0] for row in table] for table in _config_tables()]
+    declared = [[f"{section.path}.{key}" for key in section.names] for section in CONFIG_SCHEMA]
+    # site.feedback's keys are listed in the site table, right after the key that holds them.
+    site, feedback, *others = declared
+    assert documented == [site + feedback, *others]
+    assert {key.split(".")[0].removesuffix("[]") for key in _config_rows()} == set(TOP_KEYS)
+
+
+def test_config_defaults_match_the_schema():
     rows = _config_rows()
-    expected = _expected_config_keys()
-    assert set(rows) == expected, f"undocumented: {expected - set(rows)}; not in the parser: {set(rows) - expected}"
-    assert {key.split(".")[0].removesuffix("[]") for key in rows} == set(config_keys.TOP_KEYS)
+    for section in CONFIG_SCHEMA:
+        for key in section.keys:
+            shown = rows[f"{section.path}.{key.key}"][1].strip("`")
+            if key.required:
+                assert shown == "required", key
+            elif isinstance(key.default, bool):
+                assert shown == str(key.default).lower(), key
+            elif key.default is not None:
+                assert shown == str(key.default), key
+            else:
+                assert shown != "required", key
 
 
-def test_config_choices_match_the_parser():
+def test_config_choices_match_the_schema():
+    """Every way to write a choice (aliases included) is shown in its row, and nothing else."""
     rows = _config_rows()
-
-    def values(key: str) -> set[str]:
-        return {value.casefold() for cell in rows[key][1:] for value in spans(cell)}
-
-    choices = {
-        "catalog.KEY.kind": config_keys.KINDS,
-        "catalog.KEY.every": config_keys.EVERY,
-        "catalog.KEY.scope": config_keys.AUDIENCES,
-        "catalog.KEY.carriers": dict.fromkeys(config_keys.CARRIERS),
-        "boards.KEY.audience": config_keys.AUDIENCES,
-        "boards.KEY.paper": config_keys.PAPERS,
-        "boards.KEY.orientation": config_keys.ORIENTATIONS,
-        "kiosk.audience": config_keys.AUDIENCES,
-        "kiosk.orientation": {"auto": "auto", **config_keys.ORIENTATIONS},
-        "deploy.NAME.source": publishing.SOURCES,
-    }
-    for key, accepted in choices.items():
-        assert values(key) == {value.casefold() for value in accepted}, key
+    checked = 0
+    for section in CONFIG_SCHEMA:
+        for key in section.keys:
+            if key.choices:
+                values = {value.casefold() for cell in rows[f"{section.path}.{key.key}"][1:] for value in spans(cell)}
+                assert values == {value.casefold() for value in key.accepted}, key
+                checked += 1
+    assert checked >= 10
 
 
 def _sample_config() -> dict:
@@ -360,7 +353,7 @@ def test_config_examples_validate():
             if block.info != "yaml" or "错误示例" in block.label:
                 continue
             document = yaml.safe_load(block.text)
-            if not isinstance(document, dict) or not set(document) <= set(config_keys.TOP_KEYS):
+            if not isinstance(document, dict) or not set(document) <= set(TOP_KEYS):
                 continue
             whole = document if {"site", "catalog"} <= set(document) else _sample_config() | document
             text = yaml.safe_dump(whole, allow_unicode=True, sort_keys=False).encode("utf-8")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gongkai.incremental import CACHE, DAMAGED, Memory, load_memory
-from gongkai.pipeline import Options, build
+from gongkai.pipeline import Options, build, build_kept
 from tests.scratch import item, make_site, tree
 
 TITLES = ["党费收缴情况", "主题党日", "干部任前公示", "监督小组", "表彰决定"]
@@ -162,7 +162,7 @@ def test_items_are_reused_from_memory_exactly(tmp_path):
     extra = {"s": "文", 1: [1.5, None, True], (1, 2): {"deep": [[float("inf"), -0.0]]}, "when": date(2026, 1, 2)}
     paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("附件", feedback=[{"date": "2026-11-16", "summary": "问"}])})
     day = date(2026, 11, 20)
-    first = build(paths, Options(day=day, posters=False))
+    first = build_kept(paths, Options(day=day, posters=False))
     parsed = {relpath: replace(p, item=replace(p.item, extra=extra)) for relpath, p in first.memory.items.items()}
     memory = Memory(parsed, {})
     again = load_memory_from(tmp_path, memory)
@@ -172,7 +172,7 @@ def test_items_are_reused_from_memory_exactly(tmp_path):
 @pytest.fixture(scope="module")
 def parsed_once(tmp_path_factory):
     paths = make_site(tmp_path_factory.mktemp("extra"), {"a.md": item("通知")})
-    return build(paths, Options(day=date(2026, 11, 20), posters=False)).memory.items, paths.output
+    return build_kept(paths, Options(day=date(2026, 11, 20), posters=False)).memory.items, paths.output
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai.pipeline import Options, Paths, build
+from gongkai.pipeline import Options, Paths, build, build_kept
 from gongkai.preview import Rebuilder
 from gongkai.retouch import retouch
 from gongkai.serving import Session
@@ -37,7 +37,7 @@ def clean_build(paths: Paths, name: str = "clean") -> dict[str, bytes]:
 
 def test_redrawn_pages_are_the_clean_build_pages(tmp_path):
     paths = make_site(tmp_path, FILES)
-    last = build(paths, OPTIONS)
+    last = build_kept(paths, OPTIONS)
     assert last is not None
     for name in FILES:
         edited = (paths.content / name).read_text("utf-8") + "\n新增一段**说明**。\n"
@@ -53,7 +53,7 @@ def test_redrawn_pages_are_the_clean_build_pages(tmp_path):
 
 def test_anything_beyond_the_text_goes_to_the_full_build(tmp_path):
     paths = make_site(tmp_path, FILES)
-    last = build(paths, OPTIONS)
+    last = build_kept(paths, OPTIONS)
     assert last is not None
     beyond = {
         "title": item("公开事项（修订）", valid_until="2026-12-31", body="第一段。"),
@@ -124,7 +124,7 @@ def test_a_restyled_template_cannot_publish_a_withdrawn_items_new_text_ahead_of_
     page = paths.templates / "item.html"
     page.write_text(page.read_text("utf-8").replace("</article>", "{{ item.body_html | safe }}</article>", 1), "utf-8")
     assert "{{ item.body_html | safe }}</article>" in page.read_text("utf-8")
-    last = build(paths, OPTIONS)
+    last = build_kept(paths, OPTIONS)
     assert last is not None  # nothing to leak yet: the body is empty
     secret = item(
         "已撤销事项",

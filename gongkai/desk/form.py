@@ -42,7 +42,7 @@ def _canonical(key: str, value: Any, relpath: str, config: Config) -> Any:
     if key == "scope":
         return SCOPES.get(text, text)
     if key == "status":
-        return STATUSES.get(text, text) if text else "published"
+        return STATUSES.get(text, text) if text else SCHEMA_BY_KEY["status"].default
     if kind == "category":
         return next((e.key for e in config.catalog if text in (e.key, e.name)), text)
     return text

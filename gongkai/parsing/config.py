@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gongkai.model import (
     CARRIERS,
-    EVERY_LABELS,
     Audience,
     Board,
     CatalogEntry,
@@ -23,34 +21,22 @@ from gongkai.model import (
 )
 from gongkai.parsing.fields import Fields, load_mapping
 from gongkai.parsing.publishing import parse_deploy, parse_server
+from gongkai.parsing.settings import settings
 from gongkai.parsing.text import decode
-from gongkai.problems import Problem, Problems
+from gongkai.problems import Problem, Problems, did_you_mean
+from gongkai.schema.config import (
+    BOARDS,
+    CATALOG,
+    DEPARTMENTS,
+    FEEDBACK,
+    KIOSK,
+    REVIEW,
+    SITE,
+    SUPERVISION,
+    TOP_HINTS,
+    TOP_KEYS,
+)
 
-TOP_KEYS = ("site", "departments", "catalog", "boards", "kiosk", "supervision", "deploy", "server", "review")
-SITE_KEYS = ("name", "title", "issuer", "timezone", "org_code", "index_pattern", "internal_url", "public_url", "feedback")
-SUPERVISION_KEYS = ("feedback_days", "request_days", "due_soon_days", "start")
-FEEDBACK_KEYS = ("phone", "mailbox", "email")
-DEPARTMENT_KEYS = ("name", "monthly_quota")
-ENTRY_KEYS = ("name", "group", "kind", "every", "default_days", "department", "scope", "carriers", "public_days")
-BOARD_KEYS = ("title", "audience", "paper", "orientation", "categories")
-KIOSK_KEYS = ("title", "audience", "seconds_per_item", "categories", "orientation", "max_screens", "qr")
-REVIEW_KEYS = ("required", "reviewers")
-AUDIENCES = {"internal": "internal", "public": "public", "党内": "internal", "党外": "public", "社会": "public"}
-PAPERS = {"A4": "A4", "A3": "A3", "A2": "A2", "a4": "A4", "a3": "A3", "a2": "A2"}
-ORIENTATIONS = {"portrait": "portrait", "landscape": "landscape", "纵向": "portrait", "横向": "landscape"}
-KINDS = {
-    "fixed": "fixed",
-    "periodic": "periodic",
-    "adhoc": "adhoc",
-    "固定公开": "fixed",
-    "定期公开": "periodic",
-    "随时公开": "adhoc",
-}
-EVERY = {"month": "month", "quarter": "quarter", "half-year": "half-year", "year": "year"} | {
-    label: key for key, label in EVERY_LABELS.items()
-}
-# Day counts are added to dates: bounded, so no setting can carry a date past the calendar's end.
-MAX_DAYS = 3660  # ten years
 # Catalogue keys become file names (categories/KEY.html), so no slashes or dots.
 _KEY = re.compile(r"[\w-]+")
 
@@ -61,7 +47,7 @@ def parse_config(data: bytes, path: str) -> Config:
     fields = load_mapping(text, path, 0, problems) if text is not None else None
     if fields is None:
         raise Problems(problems)
-    fields.check_keys(TOP_KEYS, where="（配置文件顶层）")
+    fields.check_keys(TOP_KEYS, TOP_HINTS, where="（配置文件顶层）")
     site = _site(fields)
     departments = _departments(fields)
     catalog = _catalog(fields, {d.name for d in departments})
@@ -72,15 +58,26 @@ def parse_config(data: bytes, path: str) -> Config:
     review = _review(fields)
     if problems or site is None:
         raise Problems(problems)
-    return Config(site, departments, catalog, path, boards, kiosk, supervision, deploy, server, review)
+    return Config(
+        site=site,
+        departments=departments,
+        catalog=catalog,
+        path=path,
+        boards=boards,
+        kiosk=kiosk,
+        supervision=supervision,
+        deploy=deploy,
+        server=server,
+        review=review,
+    )
 
 
 def _review(fields: Fields) -> Review:
     """审核把关: with `required: true`, nothing is shown before one of `reviewers` has approved it."""
-    section = fields.sub("review")
+    section = fields.sub(REVIEW.name)
     if section is None:
         return Review()
-    section.check_keys(REVIEW_KEYS, where="（review 部分）")
+    section.check_keys(REVIEW.names, REVIEW.hints, where=REVIEW.where)
     reviewers: list[str] = []
     for name, line in section.text_list("reviewers"):
         if name in reviewers:
@@ -93,30 +90,22 @@ def _review(fields: Fields) -> Review:
 
 
 def _supervision(fields: Fields) -> Supervision:
-    section = fields.sub("supervision")
+    section = fields.sub(SUPERVISION.name)
     if section is None:
         return Supervision()
-    section.check_keys(SUPERVISION_KEYS, where="（supervision 部分）")
-    limits = [key for key in SUPERVISION_KEYS if key != "start"]
-    values: dict[str, object] = {key: section.integer(key, minimum=1, maximum=MAX_DAYS) for key in limits}
-    values["start"] = section.date("start")
-    return Supervision(**{key: value for key, value in values.items() if value is not None})
+    section.check_keys(SUPERVISION.names, SUPERVISION.hints, where=SUPERVISION.where)
+    return Supervision(**settings(section, SUPERVISION, *SUPERVISION.names))
 
 
 def _kiosk(fields: Fields, categories: set[str], refused: dict[str, str]) -> Kiosk:
-    section = fields.sub("kiosk")
+    section = fields.sub(KIOSK.name)
     if section is None:
         return Kiosk()
-    section.check_keys(KIOSK_KEYS, where="（kiosk 部分）")
-    seconds = section.integer("seconds_per_item", minimum=3, maximum=3600)
+    section.check_keys(KIOSK.names, KIOSK.hints, where=KIOSK.where)
+    values = settings(section, KIOSK, "title", "audience", "seconds_per_item", "orientation", "max_screens", "qr")
     return Kiosk(
-        title=section.text("title") or Kiosk.title,
-        audience=Audience(section.choice("audience", AUDIENCES) or "public"),
-        seconds_per_item=seconds or Kiosk.seconds_per_item,
+        **values | {"audience": Audience(values["audience"])},
         categories=_categories(section, categories, "电子屏", refused, "kiosk"),
-        orientation=section.choice("orientation", {"auto": "auto", **ORIENTATIONS}) or "auto",
-        max_screens=section.integer("max_screens", minimum=1) or Kiosk.max_screens,
-        qr=section.boolean("qr"),
     )
 
 
@@ -134,8 +123,7 @@ def _categories(
         elif category in categories:
             chosen.append(category)
         else:
-            guess = next(iter(difflib.get_close_matches(category, sorted(categories), n=1)), None)
-            hint = f"您是不是想写“{guess}”？" if guess else "请写 catalog 中的键。"
+            hint = did_you_mean(category, sorted(categories), "请写 catalog 中的键。")
             section.error(line, f"{what}的 categories 里有未知类别“{category}”。{hint}")
     return tuple(chosen)
 
@@ -145,7 +133,7 @@ def _not_carried(catalog: tuple[CatalogEntry, ...], carrier: str) -> dict[str, s
 
 
 def _boards(fields: Fields, categories: set[str], refused: dict[str, str]) -> tuple[Board, ...]:
-    section = fields.sub("boards")
+    section = fields.sub(BOARDS.name)
     if section is None:
         return ()
     boards = []
@@ -157,14 +145,12 @@ def _boards(fields: Fields, categories: set[str], refused: dict[str, str]) -> tu
         if board is None:
             section.error(section.line_of(key), f"公开栏“{key}”下面要写 title、audience 等设置。")
             continue
-        board.check_keys(BOARD_KEYS, where=f"（公开栏“{key}”）")
+        board.check_keys(BOARDS.names, BOARDS.hints, where=BOARDS.where.format(key=key))
+        values = settings(board, BOARDS, "title", "audience", "paper", "orientation")
         boards.append(
             Board(
                 key=key,
-                title=board.text("title", required=True),
-                audience=Audience(board.choice("audience", AUDIENCES) or "public"),
-                paper=board.choice("paper", PAPERS) or "A3",
-                orientation=board.choice("orientation", ORIENTATIONS) or "portrait",
+                **values | {"title": values.get("title", ""), "audience": Audience(values["audience"])},
                 categories=_categories(board, categories, f"公开栏“{key}”", refused, "boards"),
             )
         )
@@ -172,25 +158,25 @@ def _boards(fields: Fields, categories: set[str], refused: dict[str, str]) -> tu
 
 
 def _site(fields: Fields) -> Site | None:
-    site = fields.sub("site", required=True)
+    site = fields.sub(SITE.name, required=True)
     if site is None:
         return None
-    site.check_keys(SITE_KEYS, where="（site 部分）")
-    timezone = site.text("timezone") or "Asia/Shanghai"
+    site.check_keys(SITE.names, SITE.hints, where=SITE.where)
+    values = settings(site, SITE, "name", "title", "issuer", "timezone", "org_code", "index_pattern")
     try:
-        ZoneInfo(timezone)
+        ZoneInfo(values["timezone"])
     except (ZoneInfoNotFoundError, ValueError):
-        site.error(site.line_of("timezone"), f"未知的时区“{timezone}”，一般写 Asia/Shanghai。")
+        site.error(site.line_of("timezone"), f"未知的时区“{values['timezone']}”，一般写 Asia/Shanghai。")
     for key in ("internal_url", "public_url"):
         url = site.text(key)
         if url and not re.match(r"https?://", url):
             site.error(site.line_of(key), f"“{key}”应以 http:// 或 https:// 开头。")
+        values[key] = url.rstrip("/")
     feedback = Channels()
     if (channels := site.sub("feedback")) is not None:
-        channels.check_keys(FEEDBACK_KEYS, where="（feedback 部分）")
-        feedback = Channels(**{key: channels.text(key) for key in FEEDBACK_KEYS})
-    name = site.text("name", required=True)
-    pattern = site.text("index_pattern") or Site.index_pattern
+        channels.check_keys(FEEDBACK.names, FEEDBACK.hints, where=FEEDBACK.where)
+        feedback = Channels(**settings(channels, FEEDBACK, *FEEDBACK.names))
+    pattern = values["index_pattern"]
     try:
         pattern.format(org_code="X", category="c", year=2026, serial=1)
     except (KeyError, ValueError, IndexError) as error:
@@ -198,34 +184,26 @@ def _site(fields: Fields) -> Site | None:
             site.line_of("index_pattern"),
             f"索引号格式“{pattern}”有误（{error}）。可用：{{org_code}} {{category}} {{year}} {{serial:04d}}。",
         )
-    return Site(
-        name=name,
-        title=site.text("title") or f"{name}党务公开",
-        issuer=site.text("issuer") or name,
-        timezone=timezone,
-        org_code=site.text("org_code") or Site.org_code,
-        index_pattern=pattern,
-        internal_url=site.text("internal_url").rstrip("/"),
-        public_url=site.text("public_url").rstrip("/"),
-        feedback=feedback,
-    )
+    name = values.setdefault("name", "")
+    # The defaults that depend on the name (the schema's default_note says them in words).
+    return Site(**{"title": f"{name}党务公开", "issuer": name} | values, feedback=feedback)
 
 
 def _departments(fields: Fields) -> tuple[Department, ...]:
     result: dict[str, Department] = {}
-    for entry in fields.fields_list("departments"):
-        entry.check_keys(DEPARTMENT_KEYS, where="（departments 的一项）")
-        name = entry.text("name", required=True)
-        quota = entry.integer("monthly_quota", minimum=0)
+    for entry in fields.fields_list(DEPARTMENTS.name):
+        entry.check_keys(DEPARTMENTS.names, DEPARTMENTS.hints, where=DEPARTMENTS.where)
+        values = settings(entry, DEPARTMENTS, *DEPARTMENTS.names)
+        name = values.get("name", "")
         if name in result:
             entry.error(entry.line_of("name"), f"部门“{name}”重复列出。")
         elif name:
-            result[name] = Department(name=name, monthly_quota=1 if quota is None else quota)
+            result[name] = Department(**values)
     return tuple(result.values())
 
 
 def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
-    catalog = fields.sub("catalog", required=True)
+    catalog = fields.sub(CATALOG.name, required=True)
     if catalog is None:
         return ()
     entries = []
@@ -238,24 +216,23 @@ def _catalog(fields: Fields, departments: set[str]) -> tuple[CatalogEntry, ...]:
         if entry is None:
             catalog.error(line, f"目录“{key}”下面要写 name、group、kind 等设置。")
             continue
-        entry.check_keys(ENTRY_KEYS, where=f"（目录“{key}”）")
-        kind = entry.choice("kind", KINDS, required=True)
-        every = entry.choice("every", EVERY)
+        entry.check_keys(CATALOG.names, CATALOG.hints, where=CATALOG.where.format(key=key))
+        values = settings(entry, CATALOG, "name", "group", "kind", "every", "default_days", "department", "scope")
+        kind, every = values.get("kind"), values.get("every")
         if kind in ("fixed", "periodic") and every is None and "every" not in entry:
             entry.error(entry.line, f"目录“{key}”是{Kind(kind).label}，必须写 every（month、quarter、half-year 或 year）。")
-        department = entry.text("department")
+        department = values.get("department")
         if department and departments and department not in departments:
             entry.error(entry.line_of("department"), f"部门“{department}”不在 departments 列表中。请先在 departments 里添加。")
         entries.append(
             CatalogEntry(
                 key=key,
-                name=entry.text("name", required=True),
-                group=entry.text("group") or "其他",
-                kind=Kind(kind or "adhoc"),
-                every=every,
-                default_days=entry.integer("default_days", minimum=1, maximum=MAX_DAYS),
-                department=department or None,
-                scope=Audience(scope) if (scope := entry.choice("scope", AUDIENCES)) else None,
+                **values
+                | {
+                    "name": values.get("name", ""),
+                    "kind": Kind(kind or "adhoc"),  # a wrong kind is already an error: any kind will do
+                    "scope": Audience(scope) if (scope := values.get("scope")) else None,
+                },
                 carriers=_carriers(entry, key),
                 public_days=_public_days(entry, key),
             )
@@ -274,8 +251,7 @@ def _carriers(entry: Fields, key: str) -> tuple[str, ...]:
         if carrier in CARRIERS:
             chosen.add(carrier)
         else:
-            guess = next(iter(difflib.get_close_matches(carrier, CARRIERS, n=1)), None)
-            hint = f"您是不是想写“{guess}”？" if guess else f"只能写：{'、'.join(CARRIERS)}。"
+            hint = did_you_mean(carrier, CARRIERS, f"只能写：{'、'.join(CARRIERS)}。")
             entry.error(line, f"目录“{key}”的 carriers 里有未知的公开载体“{carrier}”。{hint}")
     return tuple(c for c in CARRIERS if c in chosen)
 
@@ -285,15 +261,16 @@ def _public_days(entry: Fields, key: str) -> tuple[int, int] | None:
     if "public_days" not in entry:
         return None
     value = entry.value("public_days")
+    low, high = CATALOG["public_days"].minimum, CATALOG["public_days"].maximum
     valid = (
         isinstance(value, list)
         and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_DAYS for v in value)
+        and all(isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in value)
         and value[0] <= value[1]
     )
     if not valid:
         message = (
-            f"目录“{key}”的 public_days 应写成 [最短天数, 最长天数]，例如 [7, 15]（1 到 {MAX_DAYS} 之间，前一个不大于后一个）。"
+            f"目录“{key}”的 public_days 应写成 [最短天数, 最长天数]，例如 [7, 15]（{low} 到 {high} 之间，前一个不大于后一个）。"
         )
         entry.error(entry.line_of("public_days"), message)
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import yaml
 
 from gongkai.parsing.text import slips
-from gongkai.problems import Problem
+from gongkai.problems import Problem, did_you_mean
 
 # Dates stay text so that 2026-13-01 gets our message, not a YAML traceback.
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -183,8 +182,8 @@ class Fields:
         for key in self.nodes:
             if key in allowed:
                 continue
-            guess = (hints or {}).get(key) or next(iter(difflib.get_close_matches(key, allowed, n=1)), None)
-            hint = f"您是不是想写“{guess}”？" if guess else f"可用的键：{', '.join(allowed)}。"
+            known = (hints or {}).get(key)
+            hint = f"您是不是想写“{known}”？" if known else did_you_mean(key, allowed, f"可用的键：{', '.join(allowed)}。")
             self.error(self.line_of(key), f"未知的键“{key}”{where}。{hint}")
 
     def text(self, key: str, required: bool = False) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,30 +15,21 @@ from gongkai.parsing.markup import ITEM_SUFFIXES, BodyRenderer, resolve_content_
 from gongkai.parsing.media import published_file_problems, refused_type
 from gongkai.parsing.procedure import PROCEDURE_HINTS, Disclosed, procedure, relations
 from gongkai.parsing.text import decode, split_front_matter
-from gongkai.problems import Problem
+from gongkai.problems import Problem, did_you_mean
 from gongkai.reading import Snapshot
-from gongkai.schema import ITEM_SCHEMA
+from gongkai.schema import ITEM_SCHEMA, SCHEMA_BY_KEY
 
-ITEM_KEYS = tuple(key.key for key in ITEM_SCHEMA)  # the one declaration (gongkai/schema.py)
+ITEM_KEYS = tuple(key.key for key in ITEM_SCHEMA)  # the one declaration (gongkai/schema/items.py)
 FEEDBACK_KEYS = ("date", "summary", "response", "responded_on")
-KEY_HINTS = {
-    "标题": "title", "类别": "category", "分类": "category", "目录": "category", "范围": "scope",
-    "公开范围": "scope", "开始日期": "valid_from", "公开日期": "valid_from", "结束日期": "valid_until",
-    "截止日期": "valid_until", "状态": "status", "部门": "department", "科室": "department",
-    "发布机构": "issuer", "文号": "doc_number", "成文日期": "date", "置顶": "pinned", "摘要": "summary",
-    "附件": "attachments", "正文": "body", "撤销原因": "withdrawn_reason", "范围说明": "scope_reason", "valid_to": "valid_until",
-    "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
+# A key written as its Chinese label (the desk's form shows them) or as a likely synonym: the key meant.
+KEY_HINTS = {key.label: key.key for key in ITEM_SCHEMA} | {
+    "分类": "category", "目录": "category", "范围": "scope", "开始日期": "valid_from", "公开日期": "valid_from",
+    "结束日期": "valid_until", "截止日期": "valid_until", "部门": "department", "科室": "department", "正文": "body",
+    "valid_to": "valid_until", "expires": "valid_until", "start": "valid_from", "end": "valid_until", "tags": "extra",
 }  # fmt: skip
 KEY_HINTS |= PROCEDURE_HINTS
-# The words clerks use, the desk's labels among them (党内公开 / 向社会公开). Not "公开" alone: both are 公开.
-SCOPES = {
-    "internal": "internal", "public": "public", "党内": "internal", "党内公开": "internal",
-    "党外": "public", "社会": "public", "向社会公开": "public", "对外公开": "public",
-}  # fmt: skip
-STATUSES = {
-    "published": "published", "draft": "draft", "withdrawn": "withdrawn",
-    "已发布": "published", "发布": "published", "草稿": "draft", "撤销": "withdrawn", "已撤销": "withdrawn",
-}  # fmt: skip
+SCOPES = SCHEMA_BY_KEY["scope"].accepted
+STATUSES = SCHEMA_BY_KEY["status"].accepted
 # Disclosure requests (依申请公开) live beside items but are not items.
 SKIPPED_FOLDERS = ("requests/",)
 
@@ -128,8 +118,7 @@ def _reopens(items: list[Item]) -> list[Problem]:
     problems = []
     for item in items:
         if item.reopens and item.reopens not in ids:
-            guess = difflib.get_close_matches(item.reopens, ids, n=1)
-            hint = f"您是不是想写“{guess[0]}”？" if guess else "请写被再次公开事项的文件路径（content/ 之后、不含扩展名）。"
+            hint = did_you_mean(item.reopens, ids, "请写被再次公开事项的文件路径（content/ 之后、不含扩展名）。")
             problems.append(Problem(item.source, item.line, f"reopens 指向的事项“{item.reopens}”不存在。{hint}"))
     return problems
 
@@ -191,7 +180,7 @@ def _build_item(
     scope = fields.choice("scope", SCOPES, required=not (entry and entry.scope)) or (
         entry.scope.value if entry and entry.scope else None
     )
-    status = Status(fields.choice("status", STATUSES) or "published")
+    status = Status(fields.choice("status", STATUSES) or SCHEMA_BY_KEY["status"].default)
     valid_from = fields.date("valid_from", required=True)
     valid_until = fields.date("valid_until")
     public_from = fields.date("public_from")
@@ -220,8 +209,7 @@ def _build_item(
     department = fields.text("department") or (entry.department if entry and entry.department else "")
     known = [d.name for d in config.departments]
     if department and known and department not in known:
-        guess = difflib.get_close_matches(department, known, n=1)
-        hint = f"您是不是想写“{guess[0]}”？" if guess else f"可选：{'、'.join(known)}。"
+        hint = did_you_mean(department, known, f"可选：{'、'.join(known)}。")
         fields.error(fields.line_of("department"), f"部门“{department}”不在配置的 departments 中。{hint}")
     written = fields.date("date") or valid_from
     if written and valid_from and written > valid_from:
@@ -302,8 +290,7 @@ def _category(fields: Fields, config: Config) -> CatalogEntry | None:
         if value in (entry.key, entry.name):
             return entry
     choices = [e.key for e in config.catalog] + [e.name for e in config.catalog]
-    guess = difflib.get_close_matches(value, choices, n=1, cutoff=0.4)
-    hint = f"您是不是想写“{guess[0]}”？" if guess else "请使用 site_config.yaml 中 catalog 的键。"
+    hint = did_you_mean(value, choices, "请使用 site_config.yaml 中 catalog 的键。", cutoff=0.4)
     fields.error(fields.line_of("category"), f"目录里没有“{value}”这个类别。{hint}")
     return None
 

@@ -3,7 +3,6 @@ items together into the problems only all of them show (a correction that does n
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections import Counter
@@ -13,7 +12,7 @@ from datetime import date
 
 from gongkai.model import Attachment, Audience, Config, Item, ReviewState, Status
 from gongkai.parsing.fields import Fields
-from gongkai.problems import Problem
+from gongkai.problems import Problem, closest, did_you_mean
 
 PROCEDURE_KEYS = ("reviewed_by", "reviewed_on", "reviewed_hash", "withdrawn_on", "replaced_by", "series", "stage")
 PROCEDURE_HINTS = {
@@ -105,8 +104,7 @@ def _review(
             "写了 reviewed_by，但 site_config.yaml 没有 review.reviewers（审核人名单）。请先在配置里列出审核人。",
         )
     elif by and by not in reviewers:
-        guess = difflib.get_close_matches(by, reviewers, n=1, cutoff=0.3)
-        hint = f"您是不是想写“{guess[0]}”？" if guess else f"可选：{'、'.join(reviewers)}。"
+        hint = did_you_mean(by, reviewers, f"可选：{'、'.join(reviewers)}。", cutoff=0.3)
         fields.error(fields.line_of("reviewed_by"), f"审核人“{by}”不在 site_config.yaml 的 review.reviewers 中。{hint}")
     if by and "reviewed_on" not in fields:
         fields.error(fields.line_of("reviewed_by"), "写了 reviewed_by，请同时写 reviewed_on（审核日期）。")
@@ -160,14 +158,14 @@ def relations(items: Sequence[Item]) -> tuple[list[Problem], list[Problem]]:
         if item.replaced_by == item.id:
             errors.append(Problem(item.source, item.line, "replaced_by 不能指向本事项自己。请写更正后的那个事项的文件路径。"))
         elif item.replaced_by and item.replaced_by not in ids:
-            guess = difflib.get_close_matches(item.replaced_by, [i for i in ids if i != item.id], n=1)
-            hint = f"您是不是想写“{guess[0]}”？" if guess else "请写更正后事项的文件路径（content/ 之后、不含扩展名）。"
+            others = [i for i in ids if i != item.id]
+            hint = did_you_mean(item.replaced_by, others, "请写更正后事项的文件路径（content/ 之后、不含扩展名）。")
             errors.append(Problem(item.source, item.line, f"replaced_by 指向的事项“{item.replaced_by}”不存在。{hint}"))
     counts = Counter(i.series for i in items if i.series)
     shared = sorted(key for key, n in counts.items() if n > 1)
     warnings = []
     for item in items:
-        if item.series and counts[item.series] == 1 and (guess := difflib.get_close_matches(item.series, shared, n=1)):
-            message = f"series“{item.series}”只有这一个事项，和“{guess[0]}”很像。如果是同一件事，请写成一样的。"
+        if item.series and counts[item.series] == 1 and (guess := closest(item.series, shared)):
+            message = f"series“{item.series}”只有这一个事项，和“{guess}”很像。如果是同一件事，请写成一样的。"
             warnings.append(Problem(item.source, item.line, message))
     return errors, warnings

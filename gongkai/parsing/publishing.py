@@ -11,10 +11,8 @@ import yaml
 
 from gongkai.model import DeployTarget, Server
 from gongkai.parsing.fields import Fields
-
-DEPLOY_KEYS = ("source", "dest", "keep")
-SERVER_KEYS = ("server_name", "listen", "root", "auth_file", "allow")
-SOURCES = {"internal": "internal", "public": "public", "kiosk": "kiosk", "posters": "posters"}
+from gongkai.parsing.settings import settings
+from gongkai.schema.config import DEPLOY, SERVER
 
 # Every value below is written into output/server/nginx.conf (and dests into rsync and ssh command lines), so
 # each is checked against what may stand there as ONE token. nginx reads whitespace, ; { } quotes, $ (a
@@ -46,7 +44,7 @@ def line_problem(value: str) -> str | None:
 
 
 def parse_deploy(fields: Fields) -> tuple[DeployTarget, ...]:
-    section = fields.sub("deploy")
+    section = fields.sub(DEPLOY.name)
     if section is None:
         return ()
     targets = []
@@ -55,14 +53,14 @@ def parse_deploy(fields: Fields) -> tuple[DeployTarget, ...]:
         if target is None:
             section.error(section.line_of(key), f"发布目标“{key}”下面要写 source 和 dest。")
             continue
-        target.check_keys(DEPLOY_KEYS, where=f"（发布目标“{key}”）")
-        source = target.choice("source", SOURCES, required=True)
-        dest = target.text("dest", required=True)
+        target.check_keys(DEPLOY.names, DEPLOY.hints, where=DEPLOY.where.format(key=key))
+        values = settings(target, DEPLOY, *DEPLOY.names)
+        dest = values.get("dest", "")
         problem = _dest_problem(dest) if dest else None
         if problem:
             target.error(target.line_of("dest"), f"发布目标“{key}”的 dest“{dest}”{problem}。")
-        keep = target.integer("keep", minimum=2)
-        targets.append(DeployTarget(key, source or "public", dest, keep or 5))
+        # A missing source is already an error: any source will do.
+        targets.append(DeployTarget(key=key, **{"source": "public", "dest": dest} | values))
     return tuple(targets)
 
 
@@ -78,10 +76,11 @@ def _dest_problem(dest: str) -> str | None:
 
 def parse_server(fields: Fields) -> Server:
     _check_site_comment_lines(fields)
-    section = fields.sub("server")
+    section = fields.sub(SERVER.name)
     if section is None:
         return Server()
-    section.check_keys(SERVER_KEYS, where="（server 部分）")
+    section.check_keys(SERVER.names, SERVER.hints, where=SERVER.where)
+    values = settings(section, SERVER, "server_name", "listen", "root", "auth_file")
     allowed = []
     for address, line in section.text_list("allow"):
         try:
@@ -90,12 +89,12 @@ def parse_server(fields: Fields) -> Server:
             allowed.append(str(ipaddress.ip_network(address, strict=False)))
         except ValueError:
             section.error(line, f"“{address}”不是有效的 IP 地址或网段（例如 10.0.0.0/8 或 192.168.1.20）。")
-    listen = section.text("listen") or Server.listen
+    listen = values["listen"]
     if not _listen_ok(listen):
         section.error(
             section.line_of("listen"), f"listen“{listen}”应是端口号（1–65535）或 地址:端口，例如 80 或 127.0.0.1:8080。"
         )
-    names = section.text("server_name").split() or [Server.server_name]
+    names = values["server_name"].split() or [SERVER["server_name"].default]
     bad = [name for name in names if not _SERVER_NAME.fullmatch(name)]
     if bad:
         section.error(
@@ -110,8 +109,8 @@ def parse_server(fields: Fields) -> Server:
     return Server(
         server_name=" ".join(names),
         listen=listen,
-        root=(section.text("root") or Server.root).rstrip("/") or "/",
-        auth_file=section.text("auth_file"),
+        root=values["root"].rstrip("/") or "/",
+        auth_file=values.get("auth_file", ""),
         allow=tuple(allowed),
     )
 

@@ -1,36 +1,29 @@
-"""Declares the item file's keys once, as data: what the parser accepts and what the desk's form asks for."""
+"""Turns the item file's keys into one declaration: what the parser accepts and what the desk's form asks for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from gongkai.schema.keys import AUDIENCE_CHOICES, Key
 
-
-@dataclass(frozen=True)
-class Key:
-    """One key of an item's front matter: its Chinese label, its kind of value and a line of help for the form."""
-
-    key: str
-    label: str
-    kind: str  # text | category | choice | date | department | flag | files | mapping | feedback | item
-    required: bool = False
-    choices: tuple[tuple[str, str], ...] = ()  # (value written in the file, what the form shows)
-    help: str = ""
-    in_form: bool = True  # False: kept as written, edited by hand (the desk never touches it)
-
+# The words clerks use, the desk's labels among them (党内公开 / 向社会公开). Not "公开" alone: both are 公开.
+SCOPE_ALIASES = (
+    ("党内", "internal"), ("党内公开", "internal"), ("党外", "public"), ("社会", "public"), ("向社会公开", "public"),
+    ("对外公开", "public"),
+)  # fmt: skip
 
 ITEM_SCHEMA = (
     Key("title", "标题", "text", True, help="事项的标题，与文件中的正式标题一致。"),
     Key("category", "类别", "category", True, help="公开目录中的类别，决定默认公开天数和责任部门。"),
     Key(
-        "scope", "公开范围", "choice", True, (("internal", "党内公开"), ("public", "向社会公开")),
-        "党内公开只在党内网站和党内公开栏显示；向社会公开的事项党内外都能看到。",
+        "scope", "公开范围", "choice", True, AUDIENCE_CHOICES,
+        "党内公开只在党内网站和党内公开栏显示；向社会公开的事项党内外都能看到。", aliases=SCOPE_ALIASES,
     ),
     Key("valid_from", "开始公开", "date", True, help="从这一天起公开（党内网站）。"),
     Key("valid_until", "公开截止", "date", help="最后一天；不填则按类别的默认天数，没有默认天数则长期公开。"),
     Key("public_from", "对外公开日期", "date", help="先党内、后党外：从这一天起才向社会公开；不填则与开始公开同一天。"),
     Key(
         "status", "状态", "choice", False, (("published", "发布"), ("draft", "草稿"), ("withdrawn", "已撤销")),
-        "草稿不会出现在任何输出中；撤销请用“撤销”按钮。",
+        "草稿不会出现在任何输出中；撤销请用“撤销”按钮。", default="published",
+        aliases=(("已发布", "published"), ("发布", "published"), ("草稿", "draft"), ("撤销", "withdrawn"), ("已撤销", "withdrawn")),
     ),
     Key("withdrawn_reason", "撤销原因", "text", help="撤销时必须说明原因，会显示在撤销公告中。", in_form=False),
     Key("department", "责任部门", "department", help="不填则用类别的责任部门。"),
