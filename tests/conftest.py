@@ -29,3 +29,16 @@ def sample_folder(sample: Mapping[str, bytes], tmp_path_factory: pytest.TempPath
     output = tmp_path_factory.mktemp("sample") / "output"
     write_tree(output, sample.items())
     return output
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (no browser download), one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -13,27 +13,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from gongkai.desk.app import open_desk
 from gongkai.pipeline import Options, Paths
 from gongkai.preview import Rebuilder
 from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser import serve
 from tests.scratch import REPO, item, make_site
 from tests.test_import import gongwen
 
 DAY = date(2026, 11, 20)
 TIMEOUT = 30_000  # ms: generous, the machine is shared
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

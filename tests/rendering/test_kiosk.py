@@ -8,24 +8,16 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from gongkai.pipeline import Options, Paths, build
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, pause_clock, serve
+from tests.browser import pause_clock, serve
 from tests.golden import KIOSK_VIEWPORTS
 from tests.scratch import CONFIG, item, make_site, tree
 
 SHANGHAI = timezone(timedelta(hours=8))
 DAY = date(2026, 11, 20)
 MORNING = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

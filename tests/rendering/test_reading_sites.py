@@ -16,13 +16,13 @@ from urllib.parse import unquote
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from gongkai import leaks
 from gongkai.model import Audience, Item, Status
 from gongkai.pipeline import Options, Paths, build, run
 from gongkai.visibility import Notice, notice, view
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser import serve
 from tests.scratch import REPO, SAMPLE_DATE, item, make_site
 from tests.strategies import BASE, corpora, snapshot
 from tests.test_deploy import PASSWORD, get, nginx  # noqa: F401 - nginx is a fixture
@@ -87,14 +87,6 @@ PAGES = [
 def base_url(output):
     with serve(output) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def open_page(browser, url: str, width: int) -> Page:

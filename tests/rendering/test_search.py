@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import sync_playwright
 
 from gongkai import leaks
 from gongkai.model import Audience
@@ -19,7 +18,7 @@ from gongkai.problems import Problems
 from gongkai.reading import read_snapshot
 from gongkai.rendering import search
 from gongkai.rendering.search import FOLDER, index_site, readable
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
+from tests.browser import serve
 from tests.golden import sample_snapshot
 from tests.scratch import item, make_site
 from tests.strategies import BASE, corpora, snapshot
@@ -122,14 +121,6 @@ def sites(tmp_path_factory) -> Paths:
     paths = make_site(tmp_path_factory.mktemp("search"), files)
     build(paths, Options(day=DAY, posters=False))
     return paths
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def ask(page, query: str) -> list[str]:
