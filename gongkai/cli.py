@@ -23,6 +23,7 @@ from gongkai.problems import Problem, Problems
 from gongkai.reading import read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
 from gongkai.rendering.records import report_csv, report_json, report_text
+from gongkai.replacing import replace_whole
 from gongkai.writing import OutputRefused, WriteFailed
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
@@ -248,9 +249,7 @@ def _register(paths: Paths) -> int:
         print(f"{snapshot.register_path} 已是最新，没有需要登记的新事项。")
         return EXIT_OK
     target = Path(snapshot.register_path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_bytes(dump_register(updated))
-    os.replace(temporary, target)  # never a half-written register
+    replace_whole(target, dump_register(updated))  # never a half-written register
     print(f"已更新 {target}（{len(changes)} 项）：")
     print("\n".join(f"  {change}" for change in changes))
     print(f"请把 {target} 和内容一起提交。")
@@ -306,9 +305,7 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
     else:
-        temporary = out.with_name(f".{out.name}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, out)  # never a half-written file
+        replace_whole(out, data)  # never a half-written file
         print(f"已写入 {out}")
     return EXIT_OVERDUE if report.overdue else EXIT_OK
 

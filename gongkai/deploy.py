@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from gongkai.model import Config, DeployTarget
 from gongkai.rendering.server import PATH as NGINX_CONF
 from gongkai.rendering.server import guarded_sources, served_roots
+from gongkai.replacing import replace_whole
 from gongkai.writing import unfinished
 
 RELEASES = "releases"
@@ -196,19 +198,12 @@ def _read_history(dest: Path) -> list[str] | None:
 
 def _write_history(dest: Path, history: list[str]) -> None:
     """Written beside and renamed over: a reader finds the old history or the new one, never half of one."""
-    temporary = dest / f".{HISTORY}.tmp"
-    with temporary.open("w", encoding="utf-8") as file:
-        file.write("".join(f"{name}\n" for name in history))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, dest / HISTORY)
+    replace_whole(dest / HISTORY, "".join(f"{name}\n" for name in history).encode("utf-8"))
 
 
 def _point(dest: Path, relative: str) -> None:
     """One rename(2) replaces the symlink: there is no moment without `current`."""
-    link = dest / ".current.tmp"
-    if link.is_symlink() or link.exists():
-        link.unlink()
+    link = dest / f".current.{secrets.token_hex(8)}"  # unpredictable: symlink(2) fails rather than reuse a planted one
     os.symlink(relative, link)
     os.replace(link, dest / "current")
 
@@ -253,7 +248,7 @@ def _remote_swap(name: str, history: list[str]) -> str:
     lines = " ".join(shlex.quote(n) for n in history)
     return (
         f"ln -sfn {RELEASES}/{shlex.quote(name)} .current.tmp && mv -T .current.tmp current && "
-        f"printf '%s\\n' {lines} > .{HISTORY}.tmp && mv -f .{HISTORY}.tmp {HISTORY}"
+        f'temporary=$(mktemp .{HISTORY}.XXXXXXXX) && printf \'%s\\n\' {lines} > "$temporary" && mv -f "$temporary" {HISTORY}'
     )
 
 
