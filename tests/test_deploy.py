@@ -478,3 +478,30 @@ def test_a_remote_target_at_the_guarded_root_is_accepted(tmp_path, monkeypatch):
     build_and_deploy(paths, "2026-11-20", "far-print")
     assert (srv / "posters/current/hall.pdf").is_file()
     assert f"alias {srv}/posters/current/;" in (paths.output / "server/nginx.conf").read_text("utf-8")
+
+
+# ---- deploy and build take turns ------------------------------------------------------------------------------
+
+
+def test_deploy_waits_for_a_running_build_and_says_so(tmp_path, monkeypatch):
+    """While a build holds output/ (its flock), deploy checks and copies nothing; it says it waits, as a build does."""
+    from gongkai import cli as cli_module
+    from gongkai.locking import acquire, release
+
+    paths, srv = site(tmp_path, {"a.md": item("通知", valid_until="2026-12-31")})
+    assert cli(paths, "build", "--date", "2026-11-20", "-q") == 0
+    told = threading.Event()
+    said: list[str] = []
+    monkeypatch.setattr(cli_module, "_progress", lambda message: (said.append(message), told.set()))
+    held = acquire(paths.output.absolute())
+    codes: list[int] = []
+    deploying = threading.Thread(target=lambda: codes.append(cli(paths, "deploy", "web")))
+    try:
+        deploying.start()
+        assert told.wait(timeout=120)
+        assert said == [f"{paths.output}/ 正在被另一个构建写入，等它完成后继续…"]
+        assert deploying.is_alive() and not (srv / "public").exists()  # nothing checked or copied while the build runs
+    finally:
+        release(held)
+        deploying.join(timeout=120)
+    assert codes == [0] and (srv / "public/current/index.html").is_file()
