@@ -23,6 +23,7 @@ from gongkai.problems import Problem, Problems
 from gongkai.reading import Snapshot, read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
 from gongkai.rendering.records import report_csv, report_json, report_text
+from gongkai.rendering.server import guarded_sources
 from gongkai.replacing import replace_whole
 from gongkai.writing import OutputRefused, WriteFailed, exclusive
 
@@ -341,7 +342,10 @@ def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Cal
     now = clock().astimezone(ZoneInfo(config.site.timezone))  # "today" is the site's, as for the build
     try:
         if rollback:  # back to a release that was live: no new content reaches anyone
-            messages = deploy.rollback_remote(target, ssh, deploy.run_command) if target.remote else deploy.rollback_local(target)
+            if target.remote:
+                messages = deploy.rollback_remote(target, config, ssh, deploy.run_command)
+            else:
+                messages = deploy.rollback_local(target, config)
         else:
             # The build's own lock, held while checking and copying: a build running meanwhile is waited for,
             # never half-published.
@@ -351,10 +355,11 @@ def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Cal
                 source = paths.output / target.source
                 if not source.is_dir():
                     raise deploy.DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
+                openly = target.source not in guarded_sources(config)  # recorded: what a rollback may bring back
                 if target.remote:
-                    messages = deploy.deploy_remote(source, target, now, ssh, deploy.run_command)
+                    messages = deploy.deploy_remote(source, target, now, ssh, deploy.run_command, openly)
                 else:
-                    messages = deploy.deploy_local(source, target, now)
+                    messages = deploy.deploy_local(source, target, now, openly)
             messages.insert(0, f"发布 {target.source}（构建日期 {built}）：")
     except deploy.DeployRefused as refusal:
         print(f"无法发布：{refusal}", file=sys.stderr)
