@@ -18,12 +18,14 @@ from gongkai.parsing.config import parse_config
 from gongkai.parsing.fields import EARLIEST, LATEST, accepted
 from gongkai.parsing.items import SCOPES
 from gongkai.parsing.procedure import awaiting_review
-from gongkai.pipeline import Options, Paths, Result, build, check, parse, run
+from gongkai.pipeline import BUILD_RUNNING, Options, Paths, Result, build, check, parse, run
 from gongkai.problems import Problem, Problems
-from gongkai.reading import read_snapshot
+from gongkai.reading import Snapshot, read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
 from gongkai.rendering.records import report_csv, report_json, report_text
-from gongkai.writing import OutputRefused, WriteFailed
+from gongkai.rendering.server import guarded_sources
+from gongkai.replacing import replace_whole
+from gongkai.writing import OutputRefused, WriteFailed, exclusive
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
 
@@ -248,9 +250,7 @@ def _register(paths: Paths) -> int:
         print(f"{snapshot.register_path} 已是最新，没有需要登记的新事项。")
         return EXIT_OK
     target = Path(snapshot.register_path)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_bytes(dump_register(updated))
-    os.replace(temporary, target)  # never a half-written register
+    replace_whole(target, dump_register(updated))  # never a half-written register
     print(f"已更新 {target}（{len(changes)} 项）：")
     print("\n".join(f"  {change}" for change in changes))
     print(f"请把 {target} 和内容一起提交。")
@@ -278,13 +278,13 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
     if form == "xlsx" and out is None:
         print("命令用法错误：xlsx 是 Excel 文件，不能显示在屏幕上。请加 --out 文件名，例如 --out 统计.xlsx。", file=sys.stderr)
         return EXIT_USAGE
-    if out is not None and (_inside(out, paths.content) or _inside(out, paths.output) or out.is_dir()):
-        print(f"命令用法错误：--out {out} 不能是文件夹，也不能放在 content/ 或 {paths.output}/ 里面。", file=sys.stderr)
-        return EXIT_USAGE
     if args.end is not None and args.start is None:
         print("命令用法错误：--to 要和 --from 一起用，例如 --from 2026-10-01 --to 2026-12-31。", file=sys.stderr)
         return EXIT_USAGE
     snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    if out is not None and (place := _protected(out, paths, snapshot)):
+        print(f"命令用法错误：--out {out} {place}，不能写在那里。请写到别的文件夹，例如 --out 督查报告.{form}。", file=sys.stderr)
+        return EXIT_USAGE
     result = run(snapshot, Options(day=args.date, posters=False))
     report = result.report
     try:
@@ -306,11 +306,26 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
     else:
-        temporary = out.with_name(f".{out.name}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, out)  # never a half-written file
+        replace_whole(out, data)  # never a half-written file
         print(f"已写入 {out}")
     return EXIT_OVERDUE if report.overdue else EXIT_OK
+
+
+def _protected(out: Path, paths: Paths, snapshot: Snapshot) -> str | None:
+    """Why `out` may not be written, if it may not: a report never replaces the site's own files, and never lands
+    where a build or a deploy would publish it (the internal report put in front of readers)."""
+    if out.is_dir():
+        return "是一个文件夹"
+    for file, what in ((paths.config, "是配置文件"), (Path(snapshot.register_path), "是归档登记")):
+        if out.resolve() == file.resolve():
+            return what
+    folders = [(paths.content, "事项文件夹"), (paths.templates, "模板文件夹"), (paths.output, "输出文件夹")]
+    targets = parse_config(snapshot.config, snapshot.config_path).deploy
+    folders += [(Path(t.dest), f"发布目标“{t.key}”的文件夹") for t in targets if not t.remote]
+    for folder, what in folders:
+        if _inside(out, folder):
+            return f"位于{what} {folder}/ 里面"
+    return None
 
 
 def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Callable[[], datetime]) -> int:
@@ -327,17 +342,24 @@ def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Cal
     now = clock().astimezone(ZoneInfo(config.site.timezone))  # "today" is the site's, as for the build
     try:
         if rollback:  # back to a release that was live: no new content reaches anyone
-            messages = deploy.rollback_remote(target, ssh, deploy.run_command) if target.remote else deploy.rollback_local(target)
-        else:
-            built = deploy.check_build(paths.output, snapshot.fingerprint, now.date(), allow_past)
-            deploy.check_exposure(target, config)
-            source = paths.output / target.source
-            if not source.is_dir():
-                raise deploy.DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
             if target.remote:
-                messages = deploy.deploy_remote(source, target, now, ssh, deploy.run_command)
+                messages = deploy.rollback_remote(target, config, ssh, deploy.run_command)
             else:
-                messages = deploy.deploy_local(source, target, now)
+                messages = deploy.rollback_local(target, config)
+        else:
+            # The build's own lock, held while checking and copying: a build running meanwhile is waited for,
+            # never half-published.
+            with exclusive(paths.output, lambda: _progress(BUILD_RUNNING.format(output=paths.output))):
+                built = deploy.check_build(paths.output, snapshot.fingerprint, now.date(), allow_past)
+                deploy.check_exposure(target, config)
+                source = paths.output / target.source
+                if not source.is_dir():
+                    raise deploy.DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
+                openly = target.source not in guarded_sources(config)  # recorded: what a rollback may bring back
+                if target.remote:
+                    messages = deploy.deploy_remote(source, target, now, ssh, deploy.run_command, openly)
+                else:
+                    messages = deploy.deploy_local(source, target, now, openly)
             messages.insert(0, f"发布 {target.source}（构建日期 {built}）：")
     except deploy.DeployRefused as refusal:
         print(f"无法发布：{refusal}", file=sys.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -16,12 +17,18 @@ from pathlib import Path, PurePosixPath
 from gongkai.model import Config, DeployTarget
 from gongkai.rendering.server import PATH as NGINX_CONF
 from gongkai.rendering.server import guarded_sources, served_roots
+from gongkai.replacing import replace_whole
 from gongkai.writing import unfinished
 
 RELEASES = "releases"
 # The releases that were live, oldest first, one name a line, beside `current` (outside what is served). A
 # rollback returns to the line before the last, never to a release that was itself rolled back.
 HISTORY = "history"
+# The releases made while their source was open to everyone, one name a line, beside `history`. Only these may
+# return by rollback while the source is served openly: a members-only release (the kiosk before its audience
+# became public), or one whose audience is not recorded, never goes live at an open address.
+OPEN = "open"
+_ALWAYS_OPEN = ("public",)  # open under every config: its releases, recorded or not, may return anywhere
 # Fingerprinted files a page still being read may ask for after the swap: carried into the new release.
 _FINGERPRINTED = re.compile(r"^(assets/(style|search)|kiosk)\.[0-9a-f]+\.(css|js)$")
 
@@ -93,6 +100,19 @@ def check_exposure(target: DeployTarget, config: Config) -> None:
         )
 
 
+def check_rollback_exposure(target: DeployTarget, config: Config, name: str, opened: list[str] | None) -> None:
+    """A rollback puts `name` live under today's nginx config: judged like a deploy (check_exposure), and while
+    the source is served openly, only a release that was itself made open may return."""
+    check_exposure(target, config)
+    if target.source in guarded_sources(config) or target.source in _ALWAYS_OPEN or name in (opened or []):
+        return
+    raise DeployRefused(
+        f"要回退到的版本 {RELEASES}/{name} 发布时 {target.source}/ 只供党内查看（或没有记录它的公开范围），"
+        f"而现在的配置把 {target.source}/ 公开提供：回退会把党内内容放到任何人都能看到的地方。"
+        f"请不要回退，改为重新构建后运行 python build.py deploy {target.key} 发布。"
+    )
+
+
 def release_name(now: datetime, existing: list[str]) -> str:
     base = now.strftime("%Y%m%dT%H%M%S")
     name, n = base, 1
@@ -146,7 +166,8 @@ def _open_targets(config: Config, guarded: tuple[str, ...]) -> list[DeployTarget
 # ---- local ----------------------------------------------------------------------------------------------
 
 
-def deploy_local(source: Path, target: DeployTarget, now: datetime) -> list[str]:
+def deploy_local(source: Path, target: DeployTarget, now: datetime, openly: bool) -> list[str]:
+    """`openly`: the source is served to everyone under the config being deployed (recorded for rollback)."""
     dest = Path(target.dest)
     releases = dest / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
@@ -161,6 +182,8 @@ def deploy_local(source: Path, target: DeployTarget, now: datetime) -> list[str]
     carried = _carry_fingerprinted(current, partial) if current.exists() else 0
     os.rename(partial, releases / name)  # complete before anyone can see it
     kept, removed = _kept([*history, name], [*names, name], target.keep)
+    opened = [n for n in _read_list(dest, OPEN) or [] if n in kept] + ([name] if openly else [])
+    _write_list(dest, OPEN, opened)  # before the swap: a release is never live without its audience on record
     _point(dest, f"{RELEASES}/{name}")
     _write_history(dest, kept)  # before pruning: a history never names more than the disk holds for long
     for old in removed:
@@ -173,11 +196,12 @@ def deploy_local(source: Path, target: DeployTarget, now: datetime) -> list[str]
     return messages
 
 
-def rollback_local(target: DeployTarget) -> list[str]:
+def rollback_local(target: DeployTarget, config: Config) -> list[str]:
     dest = Path(target.dest)
     names = [p.name for p in (dest / RELEASES).iterdir()] if (dest / RELEASES).is_dir() else []
     current = _current(dest)
     history = _rolled_back(live_history(_read_history(dest), names, current), target.dest)
+    check_rollback_exposure(target, config, history[-1], _read_list(dest, OPEN))
     _point(dest, f"{RELEASES}/{history[-1]}")
     _write_history(dest, history)
     return [f"已回退：{dest}/current → {RELEASES}/{history[-1]}（原为 {current}，它不会再被回退到）"]
@@ -188,27 +212,28 @@ def _current(dest: Path) -> str | None:
 
 
 def _read_history(dest: Path) -> list[str] | None:
+    return _read_list(dest, HISTORY)
+
+
+def _write_history(dest: Path, history: list[str]) -> None:
+    _write_list(dest, HISTORY, history)
+
+
+def _read_list(dest: Path, name: str) -> list[str] | None:
     try:
-        return (dest / HISTORY).read_text("utf-8").split()
+        return (dest / name).read_text("utf-8").split()
     except FileNotFoundError:
         return None
 
 
-def _write_history(dest: Path, history: list[str]) -> None:
-    """Written beside and renamed over: a reader finds the old history or the new one, never half of one."""
-    temporary = dest / f".{HISTORY}.tmp"
-    with temporary.open("w", encoding="utf-8") as file:
-        file.write("".join(f"{name}\n" for name in history))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, dest / HISTORY)
+def _write_list(dest: Path, name: str, names: list[str]) -> None:
+    """Written beside and renamed over: a reader finds the old list or the new one, never half of one."""
+    replace_whole(dest / name, "".join(f"{n}\n" for n in names).encode("utf-8"))
 
 
 def _point(dest: Path, relative: str) -> None:
     """One rename(2) replaces the symlink: there is no moment without `current`."""
-    link = dest / ".current.tmp"
-    if link.is_symlink() or link.exists():
-        link.unlink()
+    link = dest / f".current.{secrets.token_hex(8)}"  # unpredictable: symlink(2) fails rather than reuse a planted one
     os.symlink(relative, link)
     os.replace(link, dest / "current")
 
@@ -237,31 +262,44 @@ def _remote(target: DeployTarget, ssh: str, run: Runner) -> tuple[str, str, Call
     return host, path.rstrip("/"), lambda script: run([*shell, host, script])
 
 
-def _remote_state(remote: Callable[[str], str], quoted: str) -> tuple[list[str], str | None, list[str] | None]:
-    """(release names, the current release, the recorded history or None) in one round trip."""
+_ABSENT = "@@none@@"  # stands for a list file that does not exist
+
+
+def _remote_state(remote: Callable[[str], str], quoted: str) -> tuple[list[str], str | None, list[str] | None, list[str] | None]:
+    """(release names, the current release, the recorded history or None, the open releases or None) in one
+    round trip."""
+    lists = " && echo {0} && ".join(f"if [ -f {n} ]; then cat {n}; else echo {_ABSENT}; fi" for n in (HISTORY, OPEN))
     out = remote(
         f"mkdir -p {quoted}/{RELEASES} && cd {quoted} && ls -1 {RELEASES} && echo {_PART} && "
-        f"(readlink current || true) && echo {_PART} && if [ -f {HISTORY} ]; then cat {HISTORY}; else echo {_PART}; fi"
+        f"(readlink current || true) && echo {_PART} && " + lists.format(_PART)
     )
-    names, link, recorded = [*out.split(_PART, 2), "", ""][:3]
+    names, link, recorded, opened = [*out.split(_PART, 3), "", "", ""][:4]
     current = link.strip().rsplit("/", 1)[-1] or None
-    return names.split(), current, None if recorded.strip() == _PART else recorded.split()
+    return names.split(), current, _listed(recorded), _listed(opened)
+
+
+def _listed(text: str) -> list[str] | None:
+    return None if text.strip() == _ABSENT else text.split()
+
+
+def _remote_list(name: str, names: list[str]) -> str:
+    """The shell lines that write a list file whole: a fresh temporary file (mktemp, O_EXCL), one rename."""
+    lines = " ".join(shlex.quote(n) for n in names)
+    return f'temporary=$(mktemp .{name}.XXXXXXXX) && printf \'%s\\n\' {lines} > "$temporary" && mv -f "$temporary" {name}'
 
 
 def _remote_swap(name: str, history: list[str]) -> str:
     """The shell lines that point `current` at `name` (one rename) and then record the history (one rename)."""
-    lines = " ".join(shlex.quote(n) for n in history)
-    return (
-        f"ln -sfn {RELEASES}/{shlex.quote(name)} .current.tmp && mv -T .current.tmp current && "
-        f"printf '%s\\n' {lines} > .{HISTORY}.tmp && mv -f .{HISTORY}.tmp {HISTORY}"
+    return f"ln -sfn {RELEASES}/{shlex.quote(name)} .current.tmp && mv -T .current.tmp current && " + _remote_list(
+        HISTORY, history
     )
 
 
-def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, run: Runner) -> list[str]:
+def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, run: Runner, openly: bool) -> list[str]:
     """The same release-and-swap scheme on another machine: rsync into a partial folder, rename, swap over ssh."""
     host, path, remote = _remote(target, ssh, run)
     quoted = shlex.quote(path)
-    names, current, recorded = _remote_state(remote, quoted)
+    names, current, recorded, opened = _remote_state(remote, quoted)
     history = live_history(recorded, names, current)
     name = release_name(now, names)
     partial = f"{path}/{RELEASES}/.{name}.partial"
@@ -269,7 +307,11 @@ def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, r
     # --checksum: a rebuild within the same second has equal sizes and times; only content tells files apart.
     run(["rsync", "-a", "--checksum", "--delete", "-e", ssh, *link_dest, f"{source}/", f"{host}:{partial}/"])
     kept, old = _kept([*history, name], [*names, name], target.keep)
-    remote(f"cd {quoted} && mv {shlex.quote(partial)} {RELEASES}/{name} && {_remote_swap(name, kept)}")
+    opened = [n for n in opened or [] if n in kept] + ([name] if openly else [])
+    remote(
+        f"cd {quoted} && mv {shlex.quote(partial)} {RELEASES}/{name} && {_remote_list(OPEN, opened)} && "
+        f"{_remote_swap(name, kept)}"
+    )
     if old:
         remote(f"cd {quoted}/{RELEASES} && rm -rf " + " ".join(shlex.quote(n) for n in old))
     messages = [f"已发布到 {host}:{path}/current → {RELEASES}/{name}"]
@@ -278,11 +320,12 @@ def deploy_remote(source: Path, target: DeployTarget, now: datetime, ssh: str, r
     return messages
 
 
-def rollback_remote(target: DeployTarget, ssh: str, run: Runner) -> list[str]:
+def rollback_remote(target: DeployTarget, config: Config, ssh: str, run: Runner) -> list[str]:
     _, path, remote = _remote(target, ssh, run)
     quoted = shlex.quote(path)
-    names, current, recorded = _remote_state(remote, quoted)
+    names, current, recorded, opened = _remote_state(remote, quoted)
     history = _rolled_back(live_history(recorded, names, current), target.dest)
+    check_rollback_exposure(target, config, history[-1], opened)
     remote(f"cd {quoted} && {_remote_swap(history[-1], history)}")
     return [f"已回退：{target.dest}/current → {RELEASES}/{history[-1]}（原为 {current}，它不会再被回退到）"]
 

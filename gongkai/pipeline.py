@@ -38,6 +38,7 @@ PosterCache = Mapping[str, tuple[str, bytes]]  # board key -> (its sources' key,
 # process then holds a rendered site: at 10,000 items that is 367 MB in all instead of 279 MB in one.
 PARALLEL_RENDER_LIMIT = 5000
 BUILD_RECORD = ".gongkai-build.json"  # what the output was built from: deploy refuses a stale build
+BUILD_RUNNING = "{output}/ 正在被另一个构建写入，等它完成后继续…"  # said by a build or deploy waiting for the lock
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None
     snapshot, options, fonts = _prepare(paths, options)
     # No day means a broken config, which `run` reports.
     record = build_record(snapshot, options.day, options.posters, fonts, options.search) if options.day else None
-    waiting = (lambda: options.progress(f"{paths.output}/ 正在被另一个构建写入，等它完成后继续…")) if options.progress else None
+    waiting = (lambda: options.progress(BUILD_RUNNING.format(output=paths.output))) if options.progress else None
     with exclusive(paths.output, waiting) as output:
         if not always and record is not None and _already_built(paths.output, record):
             return None

@@ -4,7 +4,6 @@ item's file and the archive register: other lines, key order and comments stay a
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import replace
 from datetime import date, datetime
@@ -20,6 +19,7 @@ from gongkai.pipeline import Paths, parse
 from gongkai.problems import Problem, Problems
 from gongkai.reading import Snapshot, read_snapshot
 from gongkai.register import dump_register, parse_register, retire
+from gongkai.replacing import replace_whole
 
 REVIEW_KEYS = ("reviewed_by", "reviewed_on", "reviewed_hash")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -180,9 +180,7 @@ def _parsed(snapshot: Snapshot, config: Config, relpath: str, text: str) -> Item
 
 def _replace_file(target: Path, data: bytes) -> None:
     """Never half a file: written beside it, then renamed over it."""
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
+    replace_whole(target, data)
 
 
 def _today(config: Config) -> date:

@@ -478,3 +478,77 @@ def test_a_remote_target_at_the_guarded_root_is_accepted(tmp_path, monkeypatch):
     build_and_deploy(paths, "2026-11-20", "far-print")
     assert (srv / "posters/current/hall.pdf").is_file()
     assert f"alias {srv}/posters/current/;" in (paths.output / "server/nginx.conf").read_text("utf-8")
+
+
+# ---- deploy and build take turns ------------------------------------------------------------------------------
+
+
+def test_deploy_waits_for_a_running_build_and_says_so(tmp_path, monkeypatch):
+    """While a build holds output/ (its flock), deploy checks and copies nothing; it says it waits, as a build does."""
+    from gongkai import cli as cli_module
+    from gongkai.locking import acquire, release
+
+    paths, srv = site(tmp_path, {"a.md": item("通知", valid_until="2026-12-31")})
+    assert cli(paths, "build", "--date", "2026-11-20", "-q") == 0
+    told = threading.Event()
+    said: list[str] = []
+    monkeypatch.setattr(cli_module, "_progress", lambda message: (said.append(message), told.set()))
+    held = acquire(paths.output.absolute())
+    codes: list[int] = []
+    deploying = threading.Thread(target=lambda: codes.append(cli(paths, "deploy", "web")))
+    try:
+        deploying.start()
+        assert told.wait(timeout=120)
+        assert said == [f"{paths.output}/ 正在被另一个构建写入，等它完成后继续…"]
+        assert deploying.is_alive() and not (srv / "public").exists()  # nothing checked or copied while the build runs
+    finally:
+        release(held)
+        deploying.join(timeout=120)
+    assert codes == [0] and (srv / "public/current/index.html").is_file()
+
+
+def test_rollback_never_puts_a_members_only_release_live_at_an_open_address(tmp_path, monkeypatch, capsys):
+    """Kiosk internal (R1, behind the guard), then public (R2, open): rolling back to R1 would serve internal
+    slides openly, locally or remotely; it is refused and nothing moves. Back to internal, R1 may return."""
+    fake_ssh(tmp_path, monkeypatch)
+    files = {"a.md": item("通知", valid_until="2026-12-31"), "b.md": item("党内通报", scope="internal", valid_until="2026-12-31")}
+    paths, srv = site(tmp_path, files, kiosk="internal")
+    config = yaml.safe_load(paths.config.read_text("utf-8"))
+    del config["deploy"]["lobby"]  # the kiosk's guarded root is then server.root/kiosk: this remote target's folder
+    config["deploy"]["far-lobby"] = {"source": "kiosk", "dest": f"gongkai@intranet:{srv}/kiosk"}
+
+    def set_audience(audience: str) -> None:
+        config["kiosk"] = {"audience": audience}
+        paths.config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+
+    set_audience("internal")
+    build_and_deploy(paths, "2026-11-20", "far-lobby")
+    first = os.readlink(srv / "kiosk/current")
+    set_audience("public")
+    build_and_deploy(paths, "2026-11-21", "far-lobby")
+    second = os.readlink(srv / "kiosk/current")
+    capsys.readouterr()
+    assert cli(paths, "deploy", "far-lobby", "--rollback", today="2026-11-21") == 1
+    err = capsys.readouterr().err
+    assert "无法发布：要回退到的版本" in err and "只供党内查看" in err and "python build.py deploy far-lobby" in err
+    assert os.readlink(srv / "kiosk/current") == second
+    set_audience("internal")  # guarded again: the members-only release may come back behind the guard
+    assert cli(paths, "deploy", "far-lobby", "--rollback", today="2026-11-21") == 0
+    assert os.readlink(srv / "kiosk/current") == first
+
+
+def test_rollback_locally_checks_exposure_like_a_deploy(tmp_path, capsys):
+    paths, srv = site(tmp_path, {"a.md": item("通知", valid_until="2026-12-31")}, kiosk="internal")
+    config = yaml.safe_load(paths.config.read_text("utf-8"))
+    build_and_deploy(paths, "2026-11-20", "lobby")
+    config["kiosk"] = {"audience": "public"}
+    paths.config.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+    build_and_deploy(paths, "2026-11-21", "lobby")
+    second = os.readlink(srv / "kiosk/current")
+    assert cli(paths, "deploy", "lobby", "--rollback", today="2026-11-21") == 1
+    assert "只供党内查看" in capsys.readouterr().err and os.readlink(srv / "kiosk/current") == second
+    assert (srv / "kiosk/open").read_text("utf-8").split() == [second.rsplit("/", 1)[-1]]
+    # An open release made after it may come back while the kiosk stays public.
+    build_and_deploy(paths, "2026-11-22", "lobby")
+    assert cli(paths, "deploy", "lobby", "--rollback", today="2026-11-22") == 0
+    assert os.readlink(srv / "kiosk/current") == second

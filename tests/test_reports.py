@@ -389,3 +389,31 @@ def test_a_board_only_item_gets_no_qr_code_to_a_page_the_public_site_lacks(tmp_p
     [source] = poster_sources(result.config, result.views, snapshot.templates, snapshot.templates_root, "", snapshot.content)
     assert sorted(s.item.title for s in source.view.current) == ["党费", "只上公开栏"]
     assert source.qr_urls == ("https://example.cn/dw/items/dues.html",)
+
+
+def test_report_out_refuses_the_sites_own_files_and_published_folders(tmp_path, capsys):
+    """--out never replaces the config, register, templates, content, output, or lands in a deploy target's folder
+    (where the internal report would be published)."""
+    config = config_with(deploy={"web": {"source": "public", "dest": str(tmp_path / "srv/public")}})
+    paths = make_site(tmp_path, {"a.md": item("通知")}, config)
+    (tmp_path / "register.yaml").write_text("{}\n", "utf-8")
+    common = ["--content", str(paths.content), "--config", str(paths.config), "--templates", str(paths.templates)]
+    common += ["--output", str(paths.output), "--date", "2026-11-20", "--format", "html", "--out"]
+    before = {p: p.read_bytes() for p in (paths.config, tmp_path / "register.yaml", paths.templates / "home.html")}
+    refused = {
+        paths.config: "是配置文件",
+        tmp_path / "register.yaml": "是归档登记",
+        paths.templates / "home.html": "位于模板文件夹",
+        paths.content / "r.html": "位于事项文件夹",
+        paths.output / "r.html": "位于输出文件夹",
+        tmp_path / "srv/public/current/report.html": "位于发布目标“web”的文件夹",
+        tmp_path: "是一个文件夹",
+    }
+    for out, why in refused.items():
+        assert main(["report", *common, str(out)]) == 2, out
+        err = capsys.readouterr().err
+        assert f"命令用法错误：--out {out} {why}" in err and "不能写在那里" in err, err
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (tmp_path / "srv/public").exists() and not (paths.content / "r.html").exists()
+    assert main(["report", *common, str(tmp_path / "督查.html")]) in (0, 3)
+    assert (tmp_path / "督查.html").read_bytes().startswith(b"<!DOCTYPE html>")

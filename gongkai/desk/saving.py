@@ -4,7 +4,6 @@ the item's 索引号, each written whole (a temporary file renamed over the old 
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from gongkai.incremental import Memory
@@ -12,6 +11,7 @@ from gongkai.model import Config
 from gongkai.parsing.items import parse_items
 from gongkai.reading import Snapshot
 from gongkai.register import dump_register, parse_register, update_register
+from gongkai.replacing import replace_whole
 
 
 def fingerprint(data: bytes | None) -> str:
@@ -22,18 +22,7 @@ def fingerprint(data: bytes | None) -> str:
 def write_whole(target: Path, data: bytes, exclusive: bool = False) -> None:
     """Writes `data` to `target` all at once. `exclusive`: refuse (FileExistsError) when it already exists."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.desk-tmp")
-    with temporary.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    try:
-        if exclusive:
-            os.link(temporary, target)  # fails if another save created it meanwhile: never overwritten
-        else:
-            os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    replace_whole(target, data, exclusive)
 
 
 def register_now(snapshot: Snapshot, config: Config, memory: Memory, saved: str) -> list[str]:
