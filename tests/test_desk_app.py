@@ -13,7 +13,7 @@ from gongkai.desk import security
 from gongkai.desk.app import Desk, Request, open_desk
 from gongkai.parsing.items import ITEM_KEYS, SCOPES, STATUSES
 from gongkai.schema import ITEM_SCHEMA, SCHEMA_BY_KEY
-from tests.scratch import item, make_site
+from tests.scratch import CONFIG, item, make_site
 
 DAY = date(2026, 11, 20)
 HOST = "127.0.0.1:8000"
@@ -163,3 +163,80 @@ def test_commit_shows_and_commits_content_and_register_with_the_editor_as_author
     assert subprocess.run(["git", "-C", str(root), "remote"], capture_output=True, text=True).stdout == ""
     status, answer = post(desk, "/desk/api/commit", {"message": "再来", "name": "李四"})
     assert status == 422 and "没有需要提交" in answer["refused"]
+
+
+def page_of(desk: Desk, target: str) -> str:
+    return desk.handle(Request("GET", target, {})).body.decode()
+
+
+def test_a_save_says_it_worked_with_the_index_number(desk):
+    setup = form_of(desk, "n/a.md")
+    status, answer = post(desk, "/desk/api/save", {"path": "n/a.md", "hash": setup["hash"], "values": setup["values"]})
+    assert status == 200 and answer["done"] == "已保存（索引号 GK-notice-2026-0001）"
+    assert '<p class="notice" id="notice" role="status">已保存（索引号 GK-notice-2026-0001）</p>' in page_of(
+        desk, "/desk/edit?path=n/a.md&saved=1"
+    )
+    assert 'id="notice"' not in page_of(desk, "/desk/edit?path=n/a.md")
+
+
+def test_a_withdrawal_says_it_worked(desk):
+    assert ">已撤销</p>" in page_of(desk, "/desk/edit?path=n/a.md&withdrawn=1")
+
+
+def test_the_desk_pages_carry_no_inline_handler(desk):
+    """The desk's CSP blocks inline handlers: one left in a page silently does nothing."""
+    templates = desk.paths.templates / "desk"
+    for name in ("commit.html", "edit.html", "list.html", "_layout.html"):
+        assert not re.search(r"\son[a-z]+\s*=", (templates / name).read_text(encoding="utf-8")), name
+    script = (templates / "desk.js").read_text(encoding="utf-8")
+    assert 'commitForm.addEventListener("submit"' in script and "event.preventDefault()" in script
+
+
+def test_the_preview_links_the_internal_sites_fingerprinted_stylesheet(desk):
+    assert form_of(desk, "n/a.md")["stylesheet"] == ""  # not built yet: no link to a missing file
+    assets = desk.paths.output / "internal" / "assets"
+    assets.mkdir(parents=True)
+    (assets / "style.0123abcd.css").write_text("body{}", encoding="utf-8")
+    assert form_of(desk, "n/a.md")["stylesheet"] == "/internal/assets/style.0123abcd.css"
+
+
+def test_messages_beside_fields_use_the_forms_labels(desk):
+    values = {**form_of(desk, "n/a.md")["values"], "valid_from": "2026-11-15", "valid_until": "2026-11-01"}
+    _, answer = post(desk, "/desk/api/check", {"path": "n/a.md", "values": values})
+    texts = [m["text"] for m in answer["errors"]]
+    assert any("“公开截止”（2026-11-01）早于 “开始公开”（2026-11-15）" in t for t in texts), texts
+    assert not any("valid_until" in t or "valid_from" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("public_from 只用于 scope: public 的事项。", "“对外公开日期” 只用于 “公开范围”为“向社会公开” 的事项。"),
+        ("请写 scope_reason 说明原因", "请写 “范围说明” 说明原因"),
+        ("缺少“withdrawn_reason”", "缺少“撤销原因”"),
+        ("目录是 scope: internal", "目录是 “公开范围”为“党内公开”"),
+        ("content/2026/date.md 与 attachments/title.pdf", "content/2026/date.md 与 attachments/title.pdf"),
+    ],
+)
+def test_key_names_become_labels_but_paths_stay(message, shown):
+    from gongkai.desk.form import in_form_words
+
+    assert in_form_words(message) == shown
+
+
+def test_a_new_item_starts_with_its_catalogue_entrys_scope(tmp_path):
+    config = json.loads(json.dumps(CONFIG))
+    config["catalog"]["org"]["scope"] = "internal"
+    desk = open_desk(make_site(tmp_path, {}, config), DAY, "127.0.0.1", None, "")
+    assert isinstance(desk, Desk)
+    setup = json.loads(re.search(r'id="setup">(.*?)</script>', page_of(desk, "/desk/new?category=org"), re.S).group(1))
+    assert setup["values"]["scope"] == "internal" and setup["scopes"] == {"org": "internal", "dues": "public", "notice": "public"}
+    assert (
+        json.loads(re.search(r'id="setup">(.*?)</script>', page_of(desk, "/desk/new"), re.S).group(1))["values"]["scope"]
+        == "public"
+    )
+    desk.hosts = frozenset({HOST})
+    values = {"title": "支部设置", "category": "org", "valid_from": "2026-11-20", "body": "正文。"}
+    status, answer = post(desk, "/desk/api/save", {"path": "", "values": values})
+    assert status == 200, answer
+    assert "scope: internal" in (desk.paths.content / answer["saved"]).read_text(encoding="utf-8")

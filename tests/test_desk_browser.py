@@ -102,6 +102,7 @@ def test_create_an_item_from_the_form_to_its_preview_page(desk, page):
     assert "<h2>活动安排</h2>" in (page.locator("#body-preview").get_attribute("srcdoc") or "")
     page.click("#save")
     page.wait_for_url("**/desk/edit?path=*")
+    expect(page.locator("#notice")).to_have_text("已保存（索引号 GK-notice-2026-0002）")  # notice/a.md holds 0001
     saved = next(desk.paths.content.rglob("2026-11-18-*.md"))
     text = saved.read_text("utf-8")
     assert text.startswith("---\ntitle: 关于开展主题党日活动的通知\ncategory: notice\nscope: public\nvalid_from: 2026-11-18\n")
@@ -158,12 +159,23 @@ def test_a_wrong_date_is_shown_beside_its_field_and_blocks_saving(desk, page):
     checked(page)
     page.fill("#in-valid_until", "2026-11-01")
     checked(page)
-    expect(page.locator('.msg[data-for="valid_until"]')).to_contain_text("早于 valid_from")
+    expect(page.locator('.msg[data-for="valid_until"]')).to_contain_text("早于 “开始公开”")
     expect(page.locator("#save")).to_be_disabled()
     expect(page.locator('.msg[data-for="title"]')).to_be_empty()
     page.fill("#in-valid_until", "2026-12-31")
     checked(page)
     expect(page.locator("#save")).to_be_enabled()
+
+
+def test_a_refused_upload_is_said_beside_its_field(desk, page, tmp_path):
+    refused = tmp_path / "通知.html"
+    refused.write_text("<p>x</p>", encoding="utf-8")
+    page.goto(f"{desk.base}/desk/edit?path=notice/a.md")
+    checked(page)
+    page.set_input_files("#upload-attachments", str(refused))
+    expect(page.locator('.msg[data-for="attachments"]')).to_contain_text("通知.html：不接受“.html”文件")
+    expect(page.locator("#in-attachments")).not_to_contain_text("通知.html")
+    assert not page.errors
 
 
 def test_withdraw_asks_for_the_reason_and_records_it_with_the_date(desk, page):
@@ -173,6 +185,7 @@ def test_withdraw_asks_for_the_reason_and_records_it_with_the_date(desk, page):
     page.fill("#withdraw-reason", "会议时间调整")
     page.click("#withdraw-confirm")
     page.wait_for_url("**withdrawn=1")
+    expect(page.locator("#notice")).to_have_text("已撤销")
     text = (desk.paths.content / "notice/a.md").read_text("utf-8")
     assert "status: withdrawn\nwithdrawn_reason: 会议时间调整\nwithdrawn_on: 2026-11-20\n---\n原来的正文。" in text
     desk.wait_for_output("internal/items/notice/a.html", "会议时间调整")

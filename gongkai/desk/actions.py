@@ -11,7 +11,7 @@ from gongkai.desk import commit as git
 from gongkai.desk import form, security, word
 from gongkai.desk.frontmatter import Unreadable, edit, read
 from gongkai.desk.replies import Response, as_json, conflict
-from gongkai.desk.saving import fingerprint, register_now, write_whole
+from gongkai.desk.saving import fingerprint, index_number, register_now, write_whole
 from gongkai.model import Config
 from gongkai.parsing.items import is_item_file, parse_item
 from gongkai.problems import Problems
@@ -32,6 +32,8 @@ def prepare(desk: Desk, data: dict[str, Any], fresh: bool = True) -> Prepared | 
     relpath = str(data.get("path") or "")
     if not relpath:
         relpath = form.new_path(submitted, config, desk.today(config))
+        if not submitted.get("scope"):  # a new item reaches as far as its catalogue entry says
+            submitted = {**submitted, "scope": form.entry_scope(config, str(submitted.get("category") or ""))}
     if not is_item_file(relpath) or security.inside(desk.paths.content, relpath) is None:
         return as_json(400, {"refused": f"“{relpath}”不是 content/ 中的事项文件。"})
     on_disk = snapshot.content.get(relpath) if data.get("path") else None
@@ -92,7 +94,14 @@ def save(desk: Desk, data: dict[str, Any]) -> Response:
             desk.forget()  # the next check knows the placed files
         saved = replace(snapshot, content={**snapshot.content, relpath: candidate})
         registered = register_now(saved, config, desk.memory, relpath)
-        return as_json(200, {**found, "saved": relpath, "hash": fingerprint(candidate), "registered": registered})
+        number = index_number(snapshot.register_path, relpath)
+        answer = {"saved": relpath, "hash": fingerprint(candidate), "registered": registered, "number": number}
+        return as_json(200, {**found, **answer, "done": saved_notice(number)})
+
+
+def saved_notice(number: str) -> str:
+    """What the clerk reads after a save: that it worked, and the 索引号 the item now has."""
+    return f"已保存（索引号 {number}）" if number else "已保存（索引号在登记后分配）"
 
 
 def withdraw(desk: Desk, data: dict[str, Any]) -> Response:

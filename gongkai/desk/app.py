@@ -91,9 +91,9 @@ class Desk:
         if path in ("/desk", "/desk/"):
             return pages.list_page(self, request)
         if path == "/desk/edit":
-            return pages.edit_page(self, request, query.get("path", ""))
+            return pages.edit_page(self, request, query.get("path", ""), query)
         if path == "/desk/new":
-            return pages.edit_page(self, request, "")
+            return pages.edit_page(self, request, "", query)
         if path == "/desk/commit":
             return pages.commit_page(self, request)
         name = path.removeprefix("/desk/static/")

@@ -136,8 +136,41 @@ def placed(data: bytes, relpath: str, problems: list[Problem]) -> list[Message]:
                 field = "body"
             elif field == "body" or (field and field not in FORM_KEYS):
                 field = "body" if field == "body" else ""
-        result.append(Message(field, problem.line, problem.message))
+        result.append(Message(field, problem.line, in_form_words(problem.message)))
     return result
+
+
+# A key as the parser names it, not inside a path or a longer name; "scope: internal" with its value.
+_KEY_WORD = re.compile(
+    r"(?<![\w./-])(" + "|".join(sorted(map(re.escape, SCHEMA_BY_KEY), key=len, reverse=True)) + r")"
+    r"(?:: ?(\w+))?(?![\w./-])"
+)
+
+
+def in_form_words(message: str) -> str:
+    """The parser's message as the form says it: its labels (公开截止) for the file's key names (valid_until),
+    which the form never shows. The command line keeps the key names: there the clerk edits the file."""
+
+    def label(match: re.Match[str]) -> str:
+        key = SCHEMA_BY_KEY[match.group(1)]
+        quoted = match.start() > 0 and match.string[match.start() - 1] == "“"
+        if match.group(2) is None:
+            return key.label if quoted else f"“{key.label}”"
+        shown = dict(key.choices).get(match.group(2))
+        return f"“{key.label}”为“{shown}”" if shown else f"“{key.label}”{match.group(0)[len(key.key) :]}"
+
+    return _KEY_WORD.sub(label, message)
+
+
+def entry_category(config: Config, category: str) -> str:
+    """The catalogue key `category` names (its key or its name), '' when none does."""
+    return next((e.key for e in config.catalog if category and category in (e.key, e.name)), "")
+
+
+def entry_scope(config: Config, category: str) -> str:
+    """The scope a new item of `category` starts with: its catalogue entry's, else 向社会公开."""
+    entry = next((e for e in config.catalog if category and category in (e.key, e.name)), None)
+    return entry.scope.value if entry is not None and entry.scope is not None else "public"
 
 
 def default_until(config: Config, category: str, start: str) -> str:

@@ -10,10 +10,11 @@ import jinja2
 
 from gongkai.desk import commit as git
 from gongkai.desk import form, security
+from gongkai.desk.actions import saved_notice
 from gongkai.desk.frontmatter import Unreadable, read
 from gongkai.desk.listing import STATES, Row, listing
 from gongkai.desk.replies import Request, Response, as_text
-from gongkai.desk.saving import fingerprint
+from gongkai.desk.saving import fingerprint, index_number
 from gongkai.model import Config, ReviewState
 from gongkai.parsing.items import is_item_file
 from gongkai.reading import Snapshot
@@ -43,7 +44,18 @@ def list_page(desk: Desk, request: Request) -> Response:
     return render(desk, "list.html", request, names=names, **context)
 
 
-def edit_page(desk: Desk, request: Request, relpath: str) -> Response:
+NOTICES = {"withdrawn": "已撤销", "reviewed": "已审核通过"}
+
+
+def stylesheet(desk: Desk) -> str:
+    """The internal site's stylesheet as built (its name carries a fingerprint), for the 正文 preview; '' before
+    the first build."""
+    found = sorted((desk.paths.output / "internal" / "assets").glob("style.*.css"))
+    return f"/internal/assets/{quote(found[-1].name)}" if found else ""
+
+
+def edit_page(desk: Desk, request: Request, relpath: str, query: dict[str, str] | None = None) -> Response:
+    query = query or {}
     snapshot, config = desk.site()
     data = snapshot.content.get(relpath) if relpath else None
     if relpath and (data is None or not is_item_file(relpath)):
@@ -55,7 +67,12 @@ def edit_page(desk: Desk, request: Request, relpath: str) -> Response:
         document, unreadable = None, str(why)
     values = form.form_values(document, relpath, config)
     if not relpath:
-        values.update(scope="public", valid_from=desk.today(config).isoformat())
+        category = form.entry_category(config, query.get("category", ""))
+        scope = form.entry_scope(config, category)
+        values.update(category=category, scope=scope, valid_from=desk.today(config).isoformat())
+    notice = next((said for key, said in NOTICES.items() if query.get(key)), "")
+    if query.get("saved") and relpath:
+        notice = saved_notice(index_number(snapshot.register_path, relpath))
     groups: dict[str, list[tuple[str, str, int | None]]] = {}
     for entry in config.catalog:
         groups.setdefault(entry.group, []).append((entry.key, entry.name, entry.default_days))
@@ -65,6 +82,8 @@ def edit_page(desk: Desk, request: Request, relpath: str) -> Response:
         "values": values,
         "departments": {e.key: e.department or "" for e in config.catalog},
         "days": {e.key: e.default_days for e in config.catalog},
+        "scopes": {e.key: form.entry_scope(config, e.key) for e in config.catalog},
+        "stylesheet": stylesheet(desk),
     }
     rows = _rows(desk, snapshot, config) if relpath else ()
     this = next((r for r in rows if r.relpath == relpath), None)
@@ -78,6 +97,7 @@ def edit_page(desk: Desk, request: Request, relpath: str) -> Response:
         department_names=[d.name for d in config.departments],
         setup=setup,
         unreadable=unreadable,
+        notice=notice,
         title=str(values.get("title") or "新事项"),
         corrections=[(r.relpath.rsplit(".", 1)[0], r.item.title) for r in rows if r is not this and r.state != "已撤销"],
         review=_review(desk, config, this, request.user),

@@ -14,6 +14,13 @@ from gongkai.register import dump_register, parse_register, update_register
 from gongkai.replacing import replace_whole
 
 
+def index_number(register_path: str, relpath: str) -> str:
+    """The 索引号 register.yaml gives the item at `relpath` inside content/ ('' when none yet)."""
+    path = Path(register_path)
+    entries = parse_register(path.read_bytes() if path.exists() else None, register_path)
+    return next((e.number for e in entries if e.id == relpath.rsplit(".", 1)[0]), "")
+
+
 def fingerprint(data: bytes | None) -> str:
     """What the form remembers of the file it was opened on ('' for a file that did not exist)."""
     return hashlib.sha256(data).hexdigest() if data is not None else ""

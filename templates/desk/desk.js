@@ -30,19 +30,27 @@
       document.getElementById("shown").textContent = "显示 " + shown + " 项";
     };
     filters.addEventListener("input", apply);
+    filters.addEventListener("submit", function (event) { event.preventDefault(); });  // Enter filters, never reloads
     apply();
   }
 
   // --- commit ------------------------------------------------------------------------------------------
-  var commitButton = document.getElementById("commit-button");
-  if (commitButton) {
-    commitButton.addEventListener("click", function () {
+  var commitForm = document.getElementById("commit-form");
+  if (commitForm) {
+    commitForm.addEventListener("submit", function (event) {
+      event.preventDefault();  // never the browser's own GET submit: the desk's page allows no inline handler
       var name = document.getElementById("commit-name");
       if (name) localStorage.setItem("desk-name", name.value);
       post("/desk/api/commit", JSON.stringify({
         message: document.getElementById("commit-message").value, name: name ? name.value : ""
       })).then(function (data) {
         document.getElementById("commit-result").textContent = data.done || data.refused;
+        if (data.done) {  // committed: nothing is left to list as uncommitted
+          var list = document.getElementById("changes"), none = document.createElement("p");
+          none.id = "changes"; none.textContent = "没有未提交的改动。";
+          list.replaceWith(none);
+          commitForm.hidden = true;
+        }
       });
     });
     var remembered = document.getElementById("commit-name");
@@ -52,6 +60,7 @@
   // --- the item form -----------------------------------------------------------------------------------
   var form = document.getElementById("item-form");
   if (!form) return;
+  form.addEventListener("submit", function (event) { event.preventDefault(); });  // saved by 保存 only
   var setup = JSON.parse(document.getElementById("setup").textContent);
   var path = setup.path, hash = setup.hash, files = { attachments: (setup.values.attachments || []).slice() };
   var body = document.getElementById("in-body"), saveButton = document.getElementById("save");
@@ -131,7 +140,7 @@
     if (data.html !== undefined) {
       var base = "/internal/" + (data.page || "items/x.html");
       document.getElementById("body-preview").srcdoc = '<!DOCTYPE html><meta charset="utf-8"><base href="' + base +
-        '"><link rel="stylesheet" href="/internal/style.css"><body class="desk-preview">' + data.html + "</body>";
+        '">' + (setup.stylesheet ? '<link rel="stylesheet" href="' + setup.stylesheet + '">' : "") + '<body class="desk-preview">' + data.html + "</body>";
     }
     hasErrors = !!(data.errors && data.errors.length) || !!data.refused;
     saveButton.disabled = hasErrors;
@@ -164,7 +173,7 @@
       if (data.status === 409 && data.disk !== undefined) return conflict(data);
       show(data);
       if (data.saved) {
-        statusLine.textContent = "已保存 content/" + data.saved + (data.registered && data.registered.length ? "，" + data.registered.join("；") : "");
+        statusLine.textContent = data.done + "：content/" + data.saved;
         if (!path) { location.href = "/desk/edit?path=" + encodeURIComponent(data.saved) + "&saved=1"; return; }
         hash = data.hash;
         dirty = false;
@@ -209,13 +218,19 @@
     });
   }
 
-  function upload(file, replace) {
+  function upload(file, replace, field) {
+    var msg = document.querySelector('.msg[data-for="' + field + '"]');
+    msg.textContent = "";
     var url = "/desk/api/upload?name=" + encodeURIComponent(file.name) + (replace ? "&replace=1" : "");
     return post(url, file, "application/octet-stream").then(function (data) {
       if (data.status === 409 && data.exists && confirm(data.refused + "\n要用新上传的文件替换它吗？（取消则不上传）")) {
-        return upload(file, true);
+        return upload(file, true, field);
       }
-      if (!data.path) { statusLine.textContent = data.refused; return null; }
+      if (!data.path) {  // refused: said beside the field it was chosen in
+        msg.textContent = file.name + "：" + (data.refused || "未能上传。");
+        msg.parentNode.classList.add("bad");
+        return null;
+      }
       return data;
     });
   }
@@ -228,7 +243,7 @@
   document.getElementById("upload-attachments").addEventListener("change", function (event) {
     Array.prototype.reduce.call(event.target.files, function (done, file) {
       return done.then(function () {
-        return upload(file).then(function (data) {
+        return upload(file, false, "attachments").then(function (data) {
           if (data && files.attachments.indexOf(data.path) < 0) { files.attachments.push(data.path); drawFiles(); changed(); }
         });
       });
@@ -255,7 +270,7 @@
   document.getElementById("upload-image").addEventListener("change", function (event) {
     var file = event.target.files[0];
     if (!file) return;
-    upload(file).then(function (data) {
+    upload(file, false, "body").then(function (data) {
       if (data) insert("![" + file.name.replace(/\.[^.]*$/, "") + "](" + relative(data.path) + ")");
       event.target.value = "";
     });
@@ -293,6 +308,10 @@
     });
   }
 
+  input("category").addEventListener("change", function () {
+    // a new item reaches as far as its catalogue entry says, until the clerk chooses otherwise
+    if (!path && setup.scopes[input("category").value]) input("scope").value = setup.scopes[input("category").value];
+  });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   fill();
