@@ -31,7 +31,7 @@ class ReviewState(enum.Enum):
 
     NOT_REQUIRED = "not_required"  # the config does not ask for review, and no valid review is recorded
     PENDING = "pending"  # 待审核: review required, none recorded
-    CHANGED = "changed"  # reviewed, then its title, text, scope or window changed: the review is void
+    CHANGED = "changed"  # reviewed, then something shown (text, files, window…) changed: the review is void
     PASSED = "passed"  # reviewed, and what was reviewed is what is shown
 
     @property
@@ -250,6 +250,7 @@ class Attachment:
     name: str  # file name shown to readers
     source: str  # path inside content/, POSIX style
     listed: bool = True  # False for images and files the body links to: published, not listed
+    sha256: str = ""  # of the file's bytes when the item was parsed: a review vouches for these bytes
 
     @property
     def output_path(self) -> str:
@@ -288,7 +289,7 @@ class Item:
     reviewed_by: str = ""
     reviewed_on: date | None = None
     review: ReviewState = ReviewState.NOT_REQUIRED
-    review_hash: str = ""  # what a review of the item as it is now records (title, text, attachments, scope, window)
+    review_hash: str = ""  # what a review of the item as it is now records: everything shown (procedure.Disclosed)
     # 撤销 and 更正: when a withdrawal was made, and the item that corrects this one (its id).
     withdrawn_on: date | None = None
     replaced_by: str = ""

@@ -14,9 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gongkai.cli import main
+from gongkai.incremental import Memory
 from gongkai.model import Audience, ReviewState
 from gongkai.parsing.config import parse_config
-from gongkai.parsing.items import parse_item
+from gongkai.parsing.items import parse_item, parse_items
 from gongkai.pipeline import Options, run
 from gongkai.reading import read_snapshot
 from gongkai.recording import set_keys
@@ -96,6 +97,49 @@ def test_a_change_after_review_voids_it(tmp_path, capsys):
     assert "原审核已作废，需重新审核" in capsys.readouterr().out
     (paths.content / "a.md").write_text(reviewed.replace("正文。", "正文。  "), "utf-8")  # trailing spaces do not count
     assert result(paths).items[0].review is ReviewState.PASSED
+
+
+def test_a_swapped_file_or_anything_else_shown_added_after_review_voids_it(tmp_path):
+    files = {"a.md": item("审核事项", attachments=["f/结果.pdf"], body="正文。\n\n![图](f/图.png)"), "f/结果.pdf": b"%PDF-1.4 A"}
+    paths = make_site(tmp_path, {**files, "f/图.png": b"\x89PNG first"}, REVIEWED)
+    assert cli(paths, "review", str(paths.content / "a.md"), "--by", REVIEWER, "--date", "2026-11-15") == 0
+    assert result(paths).items[0].review is ReviewState.PASSED
+    reviewed = (paths.content / "a.md").read_text("utf-8")
+    edits = {
+        "summary": reviewed.replace("title:", "summary: 新加的摘要\ntitle:"),
+        "doc_number": reviewed.replace("title:", "doc_number: 测党〔2026〕1号\ntitle:"),
+        "issuer": reviewed.replace("title:", "issuer: 另一机构\ntitle:"),
+        "department": reviewed.replace("title:", "department: 机关党委\ntitle:"),
+        "date": reviewed.replace("title:", "date: 2026-11-01\ntitle:"),
+        "pinned": reviewed.replace("title:", "pinned: true\ntitle:"),
+        "public_from": reviewed.replace("title:", "public_from: 2026-11-18\ntitle:"),
+        "series": reviewed.replace("title:", "series: 一件事\nstage: 第一阶段\ntitle:"),
+    }
+    for key, edited in edits.items():
+        (paths.content / "a.md").write_text(edited, "utf-8")
+        assert result(paths).items[0].review is ReviewState.CHANGED, key
+    (paths.content / "a.md").write_text(reviewed, "utf-8")
+    for swapped in ("f/结果.pdf", "f/图.png"):  # the same names, other bytes: the item's file is untouched
+        original = (paths.content / swapped).read_bytes()
+        (paths.content / swapped).write_bytes(original + b" swapped")
+        built = result(paths)
+        assert built.items[0].review is ReviewState.CHANGED, swapped
+        assert not built.views[Audience.PUBLIC].everything and not built.views[Audience.INTERNAL].everything
+        (paths.content / swapped).write_bytes(original)
+    assert result(paths).items[0].review is ReviewState.PASSED
+
+
+def test_a_file_swapped_under_a_cached_item_voids_its_review(tmp_path):
+    files = {"a.md": item("审核事项", attachments=["f/结果.pdf"]), "f/结果.pdf": b"%PDF-1.4 A"}
+    paths = make_site(tmp_path, files, REVIEWED)
+    assert cli(paths, "review", str(paths.content / "a.md"), "--by", REVIEWER, "--date", "2026-11-15") == 0
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    config = parse_config(snapshot.config, snapshot.config_path)
+    memory = Memory()
+    assert parse_items(snapshot, config, memory).items[0].review is ReviewState.PASSED
+    swapped = replace(snapshot, content={**snapshot.content, "f/结果.pdf": b"%PDF-1.4 B"})
+    assert parse_items(swapped, config, memory).items[0].review is ReviewState.CHANGED
+    assert parse_items(snapshot, config, memory).items[0].review is ReviewState.PASSED
 
 
 def test_review_refuses_a_date_after_the_start_and_an_unknown_reviewer(tmp_path, capsys):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from gongkai.incremental import Memory, ParsedItem, digest
@@ -63,7 +64,7 @@ def parse_items(snapshot: Snapshot, config: Config, memory: Memory | None = None
     reusable = {
         relpath: cached
         for relpath, key in keys.items()
-        if (cached := previous.get(relpath)) and cached.digest == key and all(a.source in files for a in cached.item.attachments)
+        if (cached := previous.get(relpath)) and cached.digest == key and _files_unchanged(cached.item, snapshot)
     }
 
     def parse_chunk(chunk: Sequence[str]) -> list[Parsed]:
@@ -110,6 +111,15 @@ def _parse_one(relpath: str, snapshot: Snapshot, config: Config, renderer: BodyR
     errors: list[Problem] = []
     warnings: list[Problem] = []
     return _parse_item(relpath, snapshot, config, renderer, files, errors, warnings), errors, warnings
+
+
+def _files_unchanged(item: Item, snapshot: Snapshot) -> bool:
+    """Whether every file the item publishes is still there with the bytes its review hash was taken of."""
+    return all(a.source in snapshot.content and _sha256(snapshot, a.source) == a.sha256 for a in item.attachments)
+
+
+def _sha256(snapshot: Snapshot, relpath: str) -> str:
+    return hashlib.sha256(snapshot.content.get(relpath, b"")).hexdigest()
 
 
 def _reopens(items: list[Item]) -> list[Problem]:
@@ -160,7 +170,7 @@ def _parse_item(
             fields.error(fields.line_of("body"), "“body”只用于 .yaml 文件；.md 文件的正文写在第二个 --- 之后。")
             del fields.nodes["body"]
     fields.check_keys(allowed, KEY_HINTS)
-    item = _build_item(relpath, path, fields, config, renderer, files, body, body_line, warnings)
+    item = _build_item(relpath, path, fields, config, renderer, snapshot, files, body, body_line, warnings)
     errors.extend(problems)
     return item if not problems else None
 
@@ -171,6 +181,7 @@ def _build_item(
     fields: Fields,
     config: Config,
     renderer: BodyRenderer,
+    snapshot: Snapshot,
     files: frozenset[str],
     body: str,
     body_line: int,
@@ -221,11 +232,20 @@ def _build_item(
         fields.error(fields.line_of("extra"), "“extra”应是一组“键: 值”。")
         extra = {}
     base_dir = posixpath.dirname(relpath)
-    attachments = _attachments(fields, base_dir, files)
+    listed = _attachments(fields, base_dir, files)
     body_html, media, body_problems = renderer.render(body, base_dir, files, path, body_line)
     fields.problems.extend(body_problems)
+    attachments = listed + tuple(Attachment(posixpath.basename(m), m, listed=False) for m in media)
+    attachments = tuple(replace(a, sha256=_sha256(snapshot, a.source)) for a in attachments)
     title = fields.text("title", required=True)
-    disclosed = Disclosed(title, body, attachments, Audience(scope or "internal"), valid_from, valid_until, public_from)
+    issuer = fields.text("issuer") or config.site.issuer
+    doc_number, summary, pinned = fields.text("doc_number"), fields.text("summary"), fields.boolean("pinned")
+    reopens = fields.text("reopens").removesuffix(".md").removesuffix(".yaml")
+    disclosed = Disclosed(
+        title, body, attachments, Audience(scope or "internal"), valid_from, valid_until, public_from, summary=summary,
+        doc_number=doc_number, issuer=issuer, department=department, written=written, pinned=pinned,
+        category=entry.key if entry else "", scope_reason=scope_reason, reopens=reopens, withdrawn_reason=reason,
+    )  # fmt: skip
     steps = procedure(fields, config, status, disclosed, warnings)
     return Item(
         id=relpath.rsplit(".", 1)[0],
@@ -239,17 +259,17 @@ def _build_item(
         status=status,
         withdrawn_reason=reason,
         department=department,
-        issuer=fields.text("issuer") or config.site.issuer,
-        doc_number=fields.text("doc_number"),
+        issuer=issuer,
+        doc_number=doc_number,
         date=written or _EPOCH,
-        pinned=fields.boolean("pinned"),
-        summary=fields.text("summary"),
+        pinned=pinned,
+        summary=summary,
         body_html=body_html,
-        attachments=attachments + tuple(Attachment(posixpath.basename(m), m, listed=False) for m in media),
+        attachments=attachments,
         extra=extra,
         line=fields.line,
         feedback=_feedback(fields),
-        reopens=fields.text("reopens").removesuffix(".md").removesuffix(".yaml"),
+        reopens=reopens,
         scope_reason=scope_reason,
         **vars(steps),
     )

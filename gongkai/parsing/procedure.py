@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from gongkai.model import Attachment, Audience, Config, Item, ReviewState, Status
@@ -40,23 +40,49 @@ class Procedure:
 
 @dataclass(frozen=True)
 class Disclosed:
-    """What a review vouches for: any change to it voids the review."""
+    """What a review vouches for: everything a reader is shown of the item. Any change to it voids the review.
+    The office's answers to feedback are not in it: they are added after publication, as the feedback comes."""
 
     title: str
     body: str  # the Markdown as written: what the reviewer read
-    attachments: tuple[Attachment, ...]
+    attachments: tuple[Attachment, ...]  # listed files and the body's images, each with the sha256 of its bytes
     scope: Audience
     valid_from: date | None
     valid_until: date | None
     public_from: date | None
+    summary: str = ""
+    doc_number: str = ""
+    issuer: str = ""  # as shown: the site's issuer when the item names none
+    department: str = ""  # as shown: the catalogue entry's when the item names none
+    written: date | None = None  # 成文日期 as shown
+    pinned: bool = False
+    category: str = ""
+    scope_reason: str = ""
+    reopens: str = ""
+    # Settled by `procedure` from the item's own keys before the hash is taken.
+    withdrawn_reason: str = ""
+    withdrawn_on: date | None = None
+    replaced_by: str = ""
+    series: str = ""
+    stage: str = ""
 
 
 def review_hash(disclosed: Disclosed) -> str:
-    """A short hash of the title, text, attached files, scope and window; whitespace at line ends does not count."""
+    """A short hash of everything shown (see Disclosed); whitespace at line ends does not count."""
     body = "\n".join(line.rstrip() for line in disclosed.body.strip().splitlines())
-    window = [d.isoformat() if d else None for d in (disclosed.valid_from, disclosed.valid_until, disclosed.public_from)]
-    listed = sorted(a.source for a in disclosed.attachments)
-    record = [disclosed.title, body, listed, disclosed.scope.value, window]
+    days = (disclosed.valid_from, disclosed.valid_until, disclosed.public_from, disclosed.written, disclosed.withdrawn_on)
+    files = sorted([a.source, a.name, a.listed, a.sha256] for a in disclosed.attachments)
+    texts = (disclosed.summary, disclosed.doc_number, disclosed.issuer, disclosed.department, disclosed.category)
+    more = (disclosed.scope_reason, disclosed.reopens, disclosed.withdrawn_reason, disclosed.replaced_by)
+    record = [
+        disclosed.title,
+        body,
+        files,
+        disclosed.scope.value,
+        [d.isoformat() if d else None for d in days],
+        [*texts, *more, disclosed.series, disclosed.stage],
+        disclosed.pinned,
+    ]
     return hashlib.sha256(json.dumps(record, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
 
 
@@ -88,8 +114,12 @@ def procedure(fields: Fields, config: Config, status: Status, disclosed: Disclos
     series, stage = fields.text("series"), fields.text("stage")
     if stage and not series:
         fields.error(fields.line_of("stage"), "写了 stage（阶段名称），请同时写 series，说明这是哪一件事的一个阶段。")
-    reviewed_by, reviewed_on, review = _review(fields, config, disclosed, warnings)
-    return Procedure(reviewed_by, reviewed_on, review, review_hash(disclosed), withdrawn_on, replaced_by, series, stage)
+    reason = disclosed.withdrawn_reason if status is Status.WITHDRAWN else ""  # shown only when withdrawn
+    shown = replace(
+        disclosed, withdrawn_reason=reason, withdrawn_on=withdrawn_on, replaced_by=replaced_by, series=series, stage=stage
+    )
+    reviewed_by, reviewed_on, review = _review(fields, config, shown, warnings)
+    return Procedure(reviewed_by, reviewed_on, review, review_hash(shown), withdrawn_on, replaced_by, series, stage)
 
 
 def _review(
@@ -128,7 +158,7 @@ def _review(
     if written == review_hash(disclosed):
         return by, on, ReviewState.PASSED
     if not required:
-        message = f"审核（{by}，{on}）之后标题、正文、附件、公开范围或公开期限有改动，原审核已作废。请重新审核：{review_command(fields.path)}"
+        message = f"审核（{by}，{on}）之后显示的内容（标题、正文、摘要、文号、附件、公开范围、公开期限等）有改动，原审核已作废。请重新审核：{review_command(fields.path)}"
         warnings.append(Problem(fields.path, fields.line_of("reviewed_hash"), message))
         return by, on, ReviewState.NOT_REQUIRED
     return by, on, ReviewState.CHANGED
