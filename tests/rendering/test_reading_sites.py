@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 from gongkai import leaks
 from gongkai.model import Audience, Item, Status
-from gongkai.pipeline import Options, Paths, build, run
+from gongkai.pipeline import Options, Paths, build, build_kept, run
 from gongkai.visibility import Notice, notice, view
 from tests.browser import serve
 from tests.scratch import REPO, SAMPLE_DATE, item, make_site
@@ -175,7 +175,7 @@ def test_a_notice_page_carries_the_title_and_the_end_and_the_scan_forbids_the_re
         "名单.pdf": b"%PDF-1.4",
     }  # fmt: skip
     paths = make_site(tmp_path, files)
-    result = build(paths, Options(day=date(2026, 11, 20), posters=False))
+    result = build_kept(paths, Options(day=date(2026, 11, 20), posters=False))
     assert result is not None
     page = (paths.output / "public/items/old.html").read_text("utf-8")
     assert "旧的公示" in page and '本事项公开期已于 <time datetime="2026-10-10">2026-10-10</time> 结束' in page
@@ -183,7 +183,7 @@ def test_a_notice_page_carries_the_title_and_the_end_and_the_scan_forbids_the_re
     assert not (paths.output / "public/files/名单.pdf").exists()
     assert "旧的公示" in (paths.output / "internal/archive.html").read_text("utf-8")  # members keep the item
     # The scan allows the notice's title and address, and still forbids the item's files.
-    public = [(p, d) for p, d in result.outputs if p.startswith("public/")]
+    public = [(p, d) for p, d in result.result.outputs if p.startswith("public/")]
     assert leaks.scan(public, list(result.markers), "公开输出", lambda: "") == []
     leaky = [(p, d.replace(b"</h1>", b'</h1><a href="../files/%E5%90%8D%E5%8D%95.pdf">x</a>')) for p, d in public]
     problems = leaks.scan(leaky, list(result.markers), "公开输出", lambda: "")
