@@ -96,6 +96,11 @@ def parser() -> argparse.ArgumentParser:
     commands.required = True
     for name, help_text in COMMANDS.items():
         command = commands.add_parser(name, help=help_text, description=help_text)
+        if name == "desk-user":  # makes one line for a users file: reads no content, config or date
+            command.set_defaults(content=Path("content"), config=Path("site_config.yaml"), templates=Path("templates"))
+            command.set_defaults(output=Path("output"), date=None)
+            command.add_argument("name", metavar="姓名", help="编辑的姓名（提交时作为提交人）")
+            continue
         command.add_argument("--content", type=Path, default=Path("content"), metavar="DIR", help="事项文件夹（默认 content/）")
         command.add_argument(
             "--config", type=Path, default=Path("site_config.yaml"), metavar="FILE", help="配置文件（默认 site_config.yaml）"
@@ -104,12 +109,15 @@ def parser() -> argparse.ArgumentParser:
             "--templates", type=Path, default=Path("templates"), metavar="DIR", help="模板文件夹（默认 templates/）"
         )
         command.add_argument("--output", type=Path, default=Path("output"), metavar="DIR", help="输出文件夹（默认 output/）")
-        command.add_argument(
-            "--date",
-            type=_date,
-            metavar="YYYY-MM-DD",
-            help="按这一天（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同",
-        )
+        if name in ("register", "deploy"):  # numbering needs no day; deploy compares the build's with today's
+            command.set_defaults(date=None)
+        else:
+            command.add_argument(
+                "--date",
+                type=_date,
+                metavar="YYYY-MM-DD",
+                help="按这一天（默认今天，按配置的时区）；同样的内容和日期，输出逐字节相同",
+            )
         if name in ("build", "check", "serve"):
             command.add_argument("--no-posters", action="store_true", help="不生成公开栏海报 PDF（更快，用于预览网站）")
             command.add_argument("--no-search", action="store_true", help="不生成站内搜索索引（更快；搜索页会说明暂不能搜索）")
@@ -127,8 +135,6 @@ def parser() -> argparse.ArgumentParser:
                 "--users", type=Path, metavar="FILE", help="编辑台用户文件：每行一个 desk-user 生成的“姓名:密码散列”"
             )
             command.add_argument("--push", default="", metavar="REMOTE", help="编辑台提交后推送到这个 git 远程仓库（默认不推送）")
-        if name == "desk-user":
-            command.add_argument("name", metavar="姓名", help="编辑的姓名（提交时作为提交人）")
         if name == "new":
             command.add_argument("category", metavar="CATEGORY", help="类别：catalog 中的键或名称")
             command.add_argument("title", metavar="标题")

@@ -116,7 +116,7 @@ def test_placeholder_text_fails_check_and_is_a_warning_in_build(tmp_path, capsys
     paths = make_site(tmp_path, {"hint.md": item("（标题）")})
     assert cli(paths, "new", "notice", "关于开展主题党日活动的通知", "--date", "2026-11-20") == 0
     created = Path(capsys.readouterr().out.strip())
-    assert cli(paths, "register", "--date", "2026-11-20") == 0
+    assert cli(paths, "register") == 0
     capsys.readouterr()
     assert cli(paths, "check", "--no-posters", "--date", "2026-11-20") == 1
     err = capsys.readouterr().err

@@ -339,7 +339,7 @@ def test_members_records_show_an_item_only_once_it_begins(tmp_path):
         "later.md": item("下月才开始的事项", valid_from="2026-12-20", valid_until="2026-12-30"),
     }
     paths = make_site(tmp_path, files)
-    assert main(["register", "--content", str(paths.content), "--config", str(paths.config), "--date", "2026-11-20"]) == 0
+    assert main(["register", "--content", str(paths.content), "--config", str(paths.config)]) == 0
     shot = read_snapshot(paths.content, paths.config, paths.templates)
     for day, shown in ((date(2026, 11, 20), False), (date(2026, 12, 20), True)):
         outputs = dict(run(shot, Options(day=day, posters=False, search=False)).outputs)
