@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -47,7 +48,7 @@ def new_item(config: Config, category: str, title: str, scope: str | None, day: 
 class Row:
     item: Item
     audience: Audience
-    state: str  # 正在公开 | 撤销公告 | 尚未开始 | 已到期
+    state: str  # 正在公开 | 撤销公告 | 尚未开始 | 尚未开始（撤销公告） | 待审核 | 已到期
 
 
 def listing(items: tuple[Item, ...], audiences: list[Audience], day: date, which: str) -> list[Row]:
@@ -60,12 +61,21 @@ def listing(items: tuple[Item, ...], audiences: list[Audience], day: date, which
             seen = exposure(item, audience, day)
             if seen is None:
                 later = item.valid_from > day or (audience is Audience.PUBLIC and (item.public_from or item.valid_from) > day)
-                state = "尚未开始" if later and (audience is Audience.INTERNAL or item.scope is Audience.PUBLIC) else ""
+                reaches = audience is Audience.INTERNAL or item.scope is Audience.PUBLIC
+                ended = item.valid_until is not None and day > item.valid_until
+                if reaches and item.review.holds and not (ended and audience is Audience.PUBLIC):
+                    state = "待审核"  # shown nowhere until reviewed, whether or not its window has begun
+                elif reaches and later:
+                    # A withdrawn item begins as a withdrawal notice, not as its text: say so before it appears.
+                    state = "尚未开始（撤销公告）" if item.status is Status.WITHDRAWN else "尚未开始"
+                else:
+                    state = ""
             elif seen.archived:
                 state = "已到期"
             else:
                 state = "正在公开" if seen.full else "撤销公告"
-            wanted = {"current": ("正在公开", "撤销公告"), "upcoming": ("尚未开始",), "expired": ("已到期",)}
+            wanted = {"current": ("正在公开", "撤销公告"), "upcoming": ("尚未开始", "尚未开始（撤销公告）", "待审核")}
+            wanted["expired"] = ("已到期",)
             if state and (which == "all" or state in wanted[which]):
                 rows.append(Row(item, audience, state))
     return sorted(rows, key=lambda r: (r.audience.value, r.item.valid_from, r.item.id))
@@ -89,13 +99,24 @@ def format_rows(rows: list[Row], form: str) -> str:
         writer.writeheader()
         writer.writerows(_record(r) for r in rows)
         return out.getvalue().rstrip("\n")
-    lines = [f"{'输出':<6}{'状态':<6}{'开始':<12}{'结束':<12}标题（文件）"]
+    table = [("输出", "状态", "开始", "结束", "标题（文件）")]
     for r in rows:
         until = r.item.valid_until.isoformat() if r.item.valid_until else "长期"
         label = "党内" if r.audience is Audience.INTERNAL else "公开"
-        lines.append(f"{label:<6}{r.state:<6}{r.item.valid_from.isoformat():<12}{until:<12}{r.item.title}（{r.item.source}）")
+        table.append((label, r.state, r.item.valid_from.isoformat(), until, f"{r.item.title}（{r.item.source}）"))
+    widths = [max(_width(row[column]) for row in table) + 2 for column in range(4)]
+    lines = ["".join(_pad(cell, width) for cell, width in zip(row, widths, strict=False)) + row[4] for row in table]
     lines.append(f"共 {len(rows)} 项")
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives `text`: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 @dataclass(frozen=True)

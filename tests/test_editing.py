@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gongkai.cli import main
-from tests.scratch import REPO, item, make_site
+from tests.scratch import CONFIG, REPO, item, make_site
 
 
 def cli(paths, *args: str) -> int:
@@ -157,3 +157,26 @@ def test_an_item_saved_under_a_text_name_is_a_warning(tmp_path, capsys):
     assert "通知.md.txt:1: 这个文件看起来是一个事项，但文件名以“.txt”结尾，不会被发布。请改名为 通知.md" in out
     assert "说明.markdown:1: 这个文件看起来是一个事项，但文件名以“.markdown”结尾" in out
     assert "附件说明.txt" not in out
+
+
+def test_upcoming_says_what_will_appear_and_what_waits_for_review(tmp_path, capsys):
+    files = {
+        "w.md": item(
+            "撤销后才开始", valid_from="2026-12-01", status="withdrawn", withdrawn_reason="有误", withdrawn_on="2026-12-01"
+        ),
+        "held.md": item("待审事项", valid_from="2026-11-15"),
+        "ok.md": item("审核过了吗", valid_from="2026-12-05"),
+    }
+    config = {**CONFIG, "review": {"required": True, "reviewers": ["李卫东"]}}
+    paths = make_site(tmp_path, files, config)
+    rows = listed(paths, capsys, "--date", "2026-11-20", "--upcoming", "--audience", "public")
+    assert {r["id"]: r["state"] for r in rows} == {"w": "待审核", "held": "待审核", "ok": "待审核"}
+    paths = make_site(tmp_path, files)  # no review required
+    rows = listed(paths, capsys, "--date", "2026-11-20", "--upcoming", "--audience", "public")
+    assert {r["id"]: r["state"] for r in rows} == {"w": "尚未开始（撤销公告）", "ok": "尚未开始"}
+    assert cli(paths, "list", "--upcoming", "--audience", "public", "--date", "2026-11-20") == 0
+    table = capsys.readouterr().out.splitlines()
+    # Columns line up in a terminal: every title starts at the same display column.
+    starts = {len(line.split("撤销后才开始")[0].encode("gbk")) for line in table if "撤销后才开始" in line}
+    starts |= {len(line.split("审核过了吗")[0].encode("gbk")) for line in table if "审核过了吗" in line}
+    assert len(starts) == 1, table
