@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from gongkai.model import Audience
-from gongkai.parsing.config import parse_config
 from gongkai.parsing.fields import EARLIEST, LATEST, accepted
 from gongkai.parsing.items import SCOPES
 from gongkai.parsing.procedure import awaiting_review
-from gongkai.pipeline import BUILD_RUNNING, Options, Paths, Result, build, check, parse, run
-from gongkai.problems import Problem, Problems
-from gongkai.reading import Snapshot, read_snapshot
+from gongkai.pipeline import Options, Paths, Result, build, check, parse
+from gongkai.problems import EXIT_CONTENT, EXIT_OK, EXIT_USAGE, Problem, Problems
+from gongkai.reading import read_snapshot
 from gongkai.register import dump_register, parse_register, update_register
-from gongkai.rendering.records import report_csv, report_json, report_text
-from gongkai.rendering.server import guarded_sources
 from gongkai.replacing import replace_whole
-from gongkai.writing import OutputRefused, WriteFailed, exclusive
-
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
+from gongkai.writing import OutputRefused, WriteFailed
 
 DESCRIPTION = """Gongkai（公开）：把 content/ 中的党务公开事项生成为党内网站、公开网站、公开栏海报（PDF）和大厅电子屏页面。
 
@@ -192,9 +184,13 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
         if args.command == "register":
             return _register(paths)
         if args.command == "report":
-            return _report(paths, args)
+            from gongkai.reporting import report_command  # openpyxl loads only for a workbook
+
+            return report_command(paths, args)
         if args.command == "deploy":
-            return _deploy(paths, args.target, args.rollback, args.allow_past_date, clock or _now)
+            from gongkai.deploy import deploy_command
+
+            return deploy_command(paths, args.target, args.rollback, args.allow_past_date, clock or _now)
         if args.command == "serve":
             from gongkai.desk.app import open_desk
             from gongkai.preview import serve  # the watcher and server load only for `serve`
@@ -212,9 +208,13 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
             scope, keep = args.scope, args.keep_original
             return import_command(args.content, args.config, args.templates, args.file, args.category, scope, keep, args.date)
         if args.command == "desk-user":
-            return _desk_user(args.name)
+            from gongkai.desk.security import desk_user_command
+
+            return desk_user_command(args.name)
         if args.command in ("new", "list", "next-change"):
-            return _editing(paths, args)
+            from gongkai.editing import editing_command
+
+            return editing_command(paths, args)
         if args.command in ("review", "retire"):
             from gongkai.recording import retire_command, review_command
 
@@ -277,172 +277,6 @@ def _report_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--filing", action="store_true", help="报上级备案清单：不予公开或部分公开的申请、暂不公开和已撤销的事项")
 
 
-def _report(paths: Paths, args: argparse.Namespace) -> int:
-    from gongkai import reporting  # openpyxl loads only for a workbook
-
-    form, out = args.format, args.out
-    if form == "xlsx" and out is None:
-        print("命令用法错误：xlsx 是 Excel 文件，不能显示在屏幕上。请加 --out 文件名，例如 --out 统计.xlsx。", file=sys.stderr)
-        return EXIT_USAGE
-    if args.end is not None and args.start is None:
-        print("命令用法错误：--to 要和 --from 一起用，例如 --from 2026-10-01 --to 2026-12-31。", file=sys.stderr)
-        return EXIT_USAGE
-    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    if out is not None and (place := _protected(out, paths, snapshot)):
-        print(f"命令用法错误：--out {out} {place}，不能写在那里。请写到别的文件夹，例如 --out 督查报告.{form}。", file=sys.stderr)
-        return EXIT_USAGE
-    result = run(snapshot, Options(day=args.date, posters=False))
-    report = result.report
-    try:
-        period = reporting.period_of(args.month, args.quarter, args.year, args.start, args.end, result.day)
-    except ValueError as refusal:
-        print(f"命令用法错误：{refusal}。", file=sys.stderr)
-        return EXIT_USAGE
-    if args.filing or period is not None:
-        data = reporting.statement(result, snapshot, period, args.filing, form)
-    elif form == "text":
-        data = (report_text(report) + "\n").encode("utf-8")
-    elif form == "html":
-        data = dict(result.outputs)["internal/report.html"]
-    elif form == "xlsx":
-        data = reporting.supervision_xlsx(report)
-    else:
-        data = report_csv(report) if form == "csv" else report_json(report)
-    if out is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-    else:
-        replace_whole(out, data)  # never a half-written file
-        print(f"已写入 {out}")
-    return EXIT_OVERDUE if report.overdue else EXIT_OK
-
-
-def _protected(out: Path, paths: Paths, snapshot: Snapshot) -> str | None:
-    """Why `out` may not be written, if it may not: a report never replaces the site's own files, and never lands
-    where a build or a deploy would publish it (the internal report put in front of readers)."""
-    if out.is_dir():
-        return "是一个文件夹"
-    for file, what in ((paths.config, "是配置文件"), (Path(snapshot.register_path), "是归档登记")):
-        if out.resolve() == file.resolve():
-            return what
-    folders = [(paths.content, "事项文件夹"), (paths.templates, "模板文件夹"), (paths.output, "输出文件夹")]
-    targets = parse_config(snapshot.config, snapshot.config_path).deploy
-    folders += [(Path(t.dest), f"发布目标“{t.key}”的文件夹") for t in targets if not t.remote]
-    for folder, what in folders:
-        if _inside(out, folder):
-            return f"位于{what} {folder}/ 里面"
-    return None
-
-
-def _deploy(paths: Paths, key: str, rollback: bool, allow_past: bool, clock: Callable[[], datetime]) -> int:
-    from gongkai import deploy
-
-    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    config = parse_config(snapshot.config, snapshot.config_path)
-    target = next((t for t in config.deploy if t.key == key), None)
-    if target is None:
-        known = "、".join(t.key for t in config.deploy) or "（还没有配置 deploy）"
-        print(f"命令用法错误：没有名为“{key}”的发布目标。可用：{known}", file=sys.stderr)
-        return EXIT_USAGE
-    ssh = os.environ.get("GONGKAI_SSH", "ssh")  # e.g. "ssh -p 2222 -i ~/.ssh/gongkai"
-    now = clock().astimezone(ZoneInfo(config.site.timezone))  # "today" is the site's, as for the build
-    try:
-        if rollback:  # back to a release that was live: no new content reaches anyone
-            if target.remote:
-                messages = deploy.rollback_remote(target, config, ssh, deploy.run_command)
-            else:
-                messages = deploy.rollback_local(target, config)
-        else:
-            # The build's own lock, held while checking and copying: a build running meanwhile is waited for,
-            # never half-published.
-            with exclusive(paths.output, lambda: _progress(BUILD_RUNNING.format(output=paths.output))):
-                built = deploy.check_build(paths.output, snapshot.fingerprint, now.date(), allow_past)
-                deploy.check_exposure(target, config)
-                source = paths.output / target.source
-                if not source.is_dir():
-                    raise deploy.DeployRefused(f"{source}/ 不存在：上次构建没有生成 {target.source}。")
-                openly = target.source not in guarded_sources(config)  # recorded: what a rollback may bring back
-                if target.remote:
-                    messages = deploy.deploy_remote(source, target, now, ssh, deploy.run_command, openly)
-                else:
-                    messages = deploy.deploy_local(source, target, now, openly)
-            messages.insert(0, f"发布 {target.source}（构建日期 {built}）：")
-    except deploy.DeployRefused as refusal:
-        print(f"无法发布：{refusal}", file=sys.stderr)
-        return EXIT_CONTENT
-    print("\n".join(messages))
-    return EXIT_OK
-
-
-def _desk_user(name: str) -> int:
-    import getpass
-
-    from gongkai.desk.security import user_line
-
-    if ":" in name or not name.strip():
-        print("命令用法错误：姓名不能为空，也不能含有英文冒号“:”。", file=sys.stderr)
-        return EXIT_USAGE
-    if sys.stdin.isatty():
-        password = getpass.getpass("密码：")
-        if getpass.getpass("再输入一次：") != password:
-            print("两次输入的密码不一样，请重新运行。", file=sys.stderr)
-            return EXIT_USAGE
-    else:
-        password = sys.stdin.readline().rstrip("\n")  # e.g. from a password manager through a pipe
-    if len(password) < 8:
-        print("密码太短：至少 8 个字符。", file=sys.stderr)
-        return EXIT_USAGE
-    print(user_line(name.strip(), password))
-    return EXIT_OK
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _editing(paths: Paths, args: argparse.Namespace) -> int:
-    from gongkai.editing import format_rows, listing, new_item, next_change
-
-    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
-    if args.command == "new":
-        config = parse_config(snapshot.config, snapshot.config_path)
-        day = args.date or datetime.now(ZoneInfo(config.site.timezone)).date()
-        try:
-            relpath, text = new_item(config, args.category, args.title, args.scope, day, set(snapshot.content))
-        except ValueError as refusal:
-            print(f"无法新建：{refusal}", file=sys.stderr)
-            return EXIT_USAGE
-        target = paths.content / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
-            file.write(text)
-        print(target)
-        return EXIT_OK
-    config, items, _ = parse(snapshot)
-    day = args.date or datetime.now(ZoneInfo(config.site.timezone)).date()
-    if args.command == "list":
-        audiences = [Audience(args.audience)] if args.audience else list(Audience)
-        print(format_rows(listing(items, audiences, day, args.which or "current"), args.format))
-        return EXIT_OK
-    when, changes = next_change(items, day)
-    if args.format == "json":
-        records = [{"id": c.item.id, "title": c.item.title, "audience": c.audience.value, "change": c.what} for c in changes]
-        print(
-            json.dumps(
-                {"date": day.isoformat(), "next_change": when.isoformat() if when else None, "changes": records},
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    elif when is None:
-        print(f"{day} 之后，各输出不会再因日期而变化。")
-    else:
-        print(f"下一次变化：{when}（{(when - day).days} 天后）")
-        for c in changes:
-            print(f"  {c.what}：{c.item.title}（{'党内' if c.audience is Audience.INTERNAL else '公开'}，{c.item.source}）")
-    return EXIT_OK
-
-
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -486,3 +320,7 @@ def summary(result: Result, command: str, output: Path) -> str:
         lines.append(f"  警告 {len(result.warnings)} 条（不影响生成，建议核对）：")
         lines.extend(f"    {w}" for w in result.warnings)
     return "\n".join(lines)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

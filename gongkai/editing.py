@@ -3,19 +3,26 @@ on a day (`list`), and when it next changes (`next-change`)."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from gongkai.model import Audience, Config, Item, Status
+from gongkai.parsing.config import parse_config
 from gongkai.parsing.placeholders import NEW_BODY
+from gongkai.pipeline import Paths, parse
+from gongkai.problems import EXIT_OK, EXIT_USAGE
+from gongkai.reading import read_snapshot
 from gongkai.visibility import exposure, item_change
 
 
@@ -139,3 +146,44 @@ def _what(item: Item, audience: Audience, boundary: date) -> str:
     if audience is Audience.PUBLIC and item.public_from == boundary and item.public_from != item.valid_from:
         return "向社会公开"
     return "开始公开"
+
+
+def editing_command(paths: Paths, args: argparse.Namespace) -> int:
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    if args.command == "new":
+        config = parse_config(snapshot.config, snapshot.config_path)
+        day = args.date or datetime.now(ZoneInfo(config.site.timezone)).date()
+        try:
+            relpath, text = new_item(config, args.category, args.title, args.scope, day, set(snapshot.content))
+        except ValueError as refusal:
+            print(f"无法新建：{refusal}", file=sys.stderr)
+            return EXIT_USAGE
+        target = paths.content / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
+            file.write(text)
+        print(target)
+        return EXIT_OK
+    config, items, _ = parse(snapshot)
+    day = args.date or datetime.now(ZoneInfo(config.site.timezone)).date()
+    if args.command == "list":
+        audiences = [Audience(args.audience)] if args.audience else list(Audience)
+        print(format_rows(listing(items, audiences, day, args.which or "current"), args.format))
+        return EXIT_OK
+    when, changes = next_change(items, day)
+    if args.format == "json":
+        records = [{"id": c.item.id, "title": c.item.title, "audience": c.audience.value, "change": c.what} for c in changes]
+        print(
+            json.dumps(
+                {"date": day.isoformat(), "next_change": when.isoformat() if when else None, "changes": records},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    elif when is None:
+        print(f"{day} 之后，各输出不会再因日期而变化。")
+    else:
+        print(f"下一次变化：{when}（{(when - day).days} 天后）")
+        for c in changes:
+            print(f"  {c.what}：{c.item.title}（{'党内' if c.audience is Audience.INTERNAL else '公开'}，{c.item.source}）")
+    return EXIT_OK

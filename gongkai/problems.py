@@ -6,6 +6,10 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+# Every command's exit status: 0 done; 1 the content, config or a file is wrong (each problem listed); 2 the
+# command line is wrong; 3 (report only) something is overdue.
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_OVERDUE = 0, 1, 2, 3
+
 
 @dataclass(frozen=True, order=True)
 class Problem:

@@ -16,13 +16,12 @@ from gongkai.model import Config, Item, ReviewState
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import is_item_file, parse_item
 from gongkai.pipeline import Paths, parse
-from gongkai.problems import Problem, Problems
+from gongkai.problems import EXIT_OK, EXIT_USAGE, Problem, Problems
 from gongkai.reading import Snapshot, read_snapshot
 from gongkai.register import dump_register, parse_register, retire
 from gongkai.replacing import replace_whole
 
 REVIEW_KEYS = ("reviewed_by", "reviewed_on", "reviewed_hash")
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 class Refused(Exception):

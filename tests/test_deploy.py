@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from gongkai.cli import main
-from gongkai.deploy import HISTORY, live_history
 from gongkai.parsing.config import parse_config
 from gongkai.problems import Problems
+from gongkai.releases import HISTORY, live_history
 from gongkai.writing import UNFINISHED
 from tests.scratch import CONFIG, item, make_site
 
@@ -485,14 +485,14 @@ def test_a_remote_target_at_the_guarded_root_is_accepted(tmp_path, monkeypatch):
 
 def test_deploy_waits_for_a_running_build_and_says_so(tmp_path, monkeypatch):
     """While a build holds output/ (its flock), deploy checks and copies nothing; it says it waits, as a build does."""
-    from gongkai import cli as cli_module
+    from gongkai import deploy as deploy_module
     from gongkai.locking import acquire, release
 
     paths, srv = site(tmp_path, {"a.md": item("通知", valid_until="2026-12-31")})
     assert cli(paths, "build", "--date", "2026-11-20", "-q") == 0
     told = threading.Event()
     said: list[str] = []
-    monkeypatch.setattr(cli_module, "_progress", lambda message: (said.append(message), told.set()))
+    monkeypatch.setattr(deploy_module, "_progress", lambda message: (said.append(message), told.set()))
     held = acquire(paths.output.absolute())
     codes: list[int] = []
     deploying = threading.Thread(target=lambda: codes.append(cli(paths, "deploy", "web")))

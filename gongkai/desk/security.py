@@ -4,14 +4,18 @@ checks for every change, upload names cleaned and types allowed, and every path 
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import hmac
 import re
 import secrets
+import sys
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from gongkai.problems import EXIT_OK, EXIT_USAGE
 
 # scrypt with 16 MiB of memory per check: slow for a guesser, about 50 ms for the one who knows it.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -135,3 +139,22 @@ def inside(root: Path, relpath: str) -> Path | None:
     base = root.resolve()
     target = (base / relpath).resolve()
     return target if target.is_relative_to(base) and target != base else None
+
+
+def desk_user_command(name: str) -> int:
+    """`desk-user`: asks for a password (twice at a terminal, once from a pipe) and prints the users-file line."""
+    if ":" in name or not name.strip():
+        print("命令用法错误：姓名不能为空，也不能含有英文冒号“:”。", file=sys.stderr)
+        return EXIT_USAGE
+    if sys.stdin.isatty():
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != password:
+            print("两次输入的密码不一样，请重新运行。", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        password = sys.stdin.readline().rstrip("\n")  # e.g. from a password manager through a pipe
+    if len(password) < 8:
+        print("密码太短：至少 8 个字符。", file=sys.stderr)
+        return EXIT_USAGE
+    print(user_line(name.strip(), password))
+    return EXIT_OK

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from gongkai.importing.draft import Draft, ImportRefused, draft_from_docx, item_text
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_item
+from gongkai.problems import EXIT_CONTENT, EXIT_OK, EXIT_USAGE
 from gongkai.reading import read_snapshot
-
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def import_command(
