@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from gongkai.desk import actions, pages, security, word
 from gongkai.desk.replies import Request, Response, as_json, as_text
+from gongkai.desk.signin import Gate, SignIn
 from gongkai.incremental import Memory
 from gongkai.model import Config
 from gongkai.parsing.config import parse_config
@@ -39,17 +40,15 @@ class Desk:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one write at a time
     memory: Memory = field(default_factory=Memory)
     held: dict[str, word.Files] = field(default_factory=dict)  # Word imports' files, until their item is saved
-    _signed: dict[tuple[str, str], bool] = field(default_factory=dict)
+    gate: Gate = field(init=False)  # sign-in with users (gongkai/desk/signin.py)
     _read: tuple[Snapshot, Config] | None = None  # the site as last read (pages, saves and uploads re-read it)
 
-    def signed_in(self, header: str | None) -> str | None:
-        """The user named by an Authorization header whose password is right, else None."""
-        credentials = security.basic_credentials(header)
-        if credentials is None or credentials[0] not in self.users:
-            return None
-        if credentials not in self._signed:  # scrypt is slow on purpose: checked once per password
-            self._signed[credentials] = security.verify_password(credentials[1], self.users[credentials[0]])
-        return credentials[0] if self._signed[credentials] else None
+    def __post_init__(self) -> None:
+        self.gate = Gate(self.users)
+
+    def sign_in(self, header: str | None, address: str) -> SignIn:
+        """The user named by an Authorization header whose password is right; or none; or why to try later."""
+        return self.gate.sign_in(header, address)
 
     def site(self, fresh: bool = True) -> tuple[Snapshot, Config]:
         """The site on disk. Not `fresh`: as last read, for the form's checks (reading 1,000 files would take

@@ -13,11 +13,17 @@ FORM_LIMIT = 2 * 1024 * 1024
 
 
 def admitted(handler: http.server.BaseHTTPRequestHandler, desk: Desk) -> str | None:
-    """The signed-in user ('' without users), or None after answering 401: with users configured, every page
-    of the server (the previews too, they show internal items) needs a name and password."""
+    """The signed-in user ('' without users), or None after answering 401 (no or a wrong password) or 429 (try
+    later): with users configured, every page of the server (the previews too, they show internal items) needs a
+    name and password."""
     if not desk.users:
         return ""
-    user = desk.signed_in(handler.headers.get("Authorization"))
+    signed = desk.sign_in(handler.headers.get("Authorization"), handler.client_address[0])
+    if signed.refused:
+        body = signed.refused.encode()
+        send(handler, Response(429, "text/plain; charset=utf-8", body, (("Retry-After", str(signed.retry_after)),)))
+        return None
+    user = signed.user
     if user is None:
         body = "请输入编辑台的用户名和密码。".encode()
         send(
