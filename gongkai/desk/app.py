@@ -76,15 +76,22 @@ class Desk:
         try:
             if request.method == "GET":
                 return self._get(path, query, request)
-            refusal = security.refuse_cross_site(request.headers, self.hosts)
-            token = security.csrf_token(self.secret, request.user)
-            if refusal is None and not secrets.compare_digest(request.headers.get("x-desk-token", ""), token):
-                refusal = "页面已过期或不是编辑台发出的请求（缺少校验码）。请刷新编辑台页面后再操作。"
+            refusal = self.refusal(request.headers, request.user)
             if refusal:
                 return as_json(403, {"refused": refusal})
             return self._post(path, query, request)
         except Problems as failure:
             return as_json(500, {"refused": "\n".join(str(p) for p in failure.problems)})
+
+    def refusal(self, headers: dict[str, str], user: str) -> str | None:
+        """Why a change must be refused, from its head alone (serve asks before reading the body): not for the
+        desk's address, not from its page, or without the page's CSRF token. None: it may go ahead."""
+        refusal = security.refuse_cross_site(headers, self.hosts)
+        token = security.csrf_token(self.secret, user)
+        sent = headers.get("x-desk-token", "").encode("utf-8", "replace")  # as bytes: any header compares
+        if refusal is None and not secrets.compare_digest(sent, token.encode()):
+            refusal = "页面已过期或不是编辑台发出的请求（缺少校验码）。请刷新编辑台页面后再操作。"
+        return refusal
 
     def _get(self, path: str, query: dict[str, str], request: Request) -> Response:
         if path in ("/desk", "/desk/"):
