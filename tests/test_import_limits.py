@@ -212,3 +212,21 @@ def test_the_desk_holds_imports_up_to_a_total_of_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(word, "HELD_BYTES", 1)
     newest = post(desk, "/desk/api/import?name=通知.docx&keep=1", data)[1]["import"]
     assert list(desk.held) == [newest]  # the one just made is always kept
+
+
+def test_the_desk_parses_one_import_at_a_time(tmp_path, monkeypatch):
+    paths = make_site(tmp_path, {"n/a.md": item("甲", valid_until="2026-12-31")})
+    desk = open_desk(paths, DAY, "127.0.0.1", None, "")
+    assert isinstance(desk, Desk)
+    desk.hosts = frozenset({HOST})
+    monkeypatch.setattr(word, "IMPORT_WAIT_SECONDS", 0)
+    assert desk.importing.acquire(timeout=0)  # another import is being parsed
+    status, answer = post(desk, "/desk/api/import?name=通知.docx", gongwen())
+    assert status == 429 and answer["refused"] == "通知.docx：正在导入别的文件，请稍后再试。" and not desk.held
+    desk.importing.release()
+    assert post(desk, "/desk/api/import?name=通知.docx", gongwen())[0] == 200
+    assert desk.importing.acquire(timeout=0)  # released after it, and after a refusal too
+    desk.importing.release()
+    status, answer = post(desk, "/desk/api/import?name=空.docx", rebuilt({"word/document.xml": body_of(b"")}))
+    assert status == 422 and "没有文字" in answer["refused"]  # refused while parsing
+    assert desk.importing.acquire(timeout=0)

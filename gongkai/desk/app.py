@@ -40,6 +40,7 @@ class Desk:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one write at a time
     memory: Memory = field(default_factory=Memory)
     held: dict[str, word.Files] = field(default_factory=dict)  # Word imports' files, until their item is saved
+    importing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(word.IMPORTS_AT_ONCE))
     gate: Gate = field(init=False)  # sign-in with users (gongkai/desk/signin.py)
     _read: tuple[Snapshot, Config] | None = None  # the site as last read (pages, saves and uploads re-read it)
 
