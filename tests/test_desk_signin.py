@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import threading
 
-from gongkai.desk import security
+from gongkai.desk import security, signin
 from gongkai.desk.signin import CHECKS_AT_ONCE, FAILURES_ALLOWED, PAUSE_SECONDS, UNKNOWN, Gate
 
 WAIT = 30.0  # generous: only a broken gate waits this long
@@ -129,3 +129,20 @@ def test_an_unknown_name_is_paused_like_a_known_one():
     known = gate.sign_in(basic("张三", "guess"), "203.0.113.1")
     unknown = gate.sign_in(basic("李四", "guess"), "203.0.113.2")
     assert known.refused == unknown.refused != "" and known.retry_after == unknown.retry_after
+
+
+def test_an_unknown_name_costs_what_the_users_own_parameters_cost():
+    stronger = "scrypt$32768$8$1$" + "$".join(STORED.split("$")[4:])
+    counting = Counting()
+    gate = Gate({"张三": stronger}, verify=counting)
+    gate.sign_in(basic("李四", "x"), "192.0.2.1")
+    assert counting.calls[0].split("$")[:4] == ["scrypt", "32768", "8", "1"]
+
+
+def test_failures_are_remembered_in_bounded_space(monkeypatch):
+    monkeypatch.setattr(signin, "REMEMBERED", 6)
+    gate = Gate({"张三": STORED}, verify=lambda p, s: False)
+    for n in range(10):
+        gate.sign_in(basic("名" * 20_000 + str(n), "x"), f"192.0.2.{n}")
+    assert len(gate.failures) == 6 and all(len(key) < 80 for key in gate.failures)
+    assert list(gate.failures)[-1] == "address:192.0.2.9" or list(gate.failures)[-2] == "address:192.0.2.9"

@@ -22,8 +22,8 @@ FAILURES_ALLOWED = 5  # in a row, from one address or for one name, before each 
 PAUSE_SECONDS = 30.0  # that wait: one guess per 30 s per address and per name
 REMEMBERED = 4096  # addresses and names whose failures are counted (the oldest forgotten first)
 
-# An unknown name is checked against this hash, with the same parameters as a real one: its answer takes as
-# long as a wrong password's, so the time of the answer does not tell which names exist.
+# An unknown name is checked against a hash with the same parameters as the users' (this one when they use
+# desk-user's): its answer takes as long as a wrong password's, so its time does not tell which names exist.
 UNKNOWN = security.stored_hash(b"\0" * 16, b"\0" * 32)
 
 
@@ -49,6 +49,10 @@ class Gate:
     # successes are remembered (at most one per user), so a wrong password costs the same every time.
     known: dict[str, bytes] = field(default_factory=dict)
     failures: OrderedDict[str, tuple[int, float]] = field(default_factory=OrderedDict)  # key -> (in a row, last)
+    unknown: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.unknown = _like(next(iter(self.users.values()), UNKNOWN))
 
     def sign_in(self, header: str | None, address: str) -> SignIn:
         credentials = security.basic_credentials(header)
@@ -56,26 +60,28 @@ class Gate:
             return SignIn(None)  # nothing to check: the browser is asked for a name and password
         name, password = credentials
         mark = hmac.new(self.key, password.encode(), hashlib.sha256).digest()
+        # Counted by a digest of the name: 4,096 names of 60 KB each (a header's limit) would be 250 MB.
+        keys = (f"address:{address}", f"name:{hashlib.sha256(name.encode()).hexdigest()}")
         with self.lock:
             if name in self.users and hmac.compare_digest(self.known.get(name, b""), mark):
                 return SignIn(name)
-            pause = max(self._pause(f"address:{address}"), self._pause(f"name:{name}"))
+            pause = max(self._pause(key) for key in keys)
         if pause > 0:
             return SignIn(None, f"密码错误次数过多，请 {pause} 秒后再试。", pause)
         if not self.checks.acquire(timeout=self.wait_seconds):
             return SignIn(None, "同时登录的人太多，请稍后再试。", 1)
         try:
-            right = self.verify(password, self.users.get(name, UNKNOWN)) and name in self.users
+            right = self.verify(password, self.users.get(name, self.unknown)) and name in self.users
         finally:
             self.checks.release()
         with self.lock:
             if right:
                 self.known[name] = mark
-                self.failures.pop(f"address:{address}", None)
-                self.failures.pop(f"name:{name}", None)
+                for key in keys:
+                    self.failures.pop(key, None)
             else:
-                self._failed(f"address:{address}")
-                self._failed(f"name:{name}")
+                for key in keys:
+                    self._failed(key)
         return SignIn(name if right else None)
 
     def _pause(self, key: str) -> int:
@@ -89,3 +95,8 @@ class Gate:
         self.failures[key] = (count + 1, self.clock())  # last in the order: the most recent
         while len(self.failures) > REMEMBERED:
             self.failures.popitem(last=False)
+
+
+def _like(stored: str) -> str:
+    """A hash that no password matches, with the scheme and parameters of `stored` (so: the same work)."""
+    return "$".join(stored.split("$")[:4] + UNKNOWN.split("$")[4:])
