@@ -3,15 +3,22 @@ bulleted lists, tables with merged cells, images, 附件说明, 落款, 版记),
 
     .venv/bin/python -m bench.import_docx            # Gongkai's importer
     .venv/bin/python -m bench.import_docx --compare  # also mammoth → markdownify, if importable (not a dependency)
+    .venv/bin/python -m bench.import_docx --limit    # memory and time of the largest documents import accepts
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import zipfile
 from datetime import date
+from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -19,7 +26,9 @@ from docx.shared import Pt, RGBColor
 from PIL import Image
 
 from bench.corpus import REPO
-from gongkai.importing.draft import draft_from_docx, item_text
+from gongkai.importing.docx import MAX_PARAGRAPHS
+from gongkai.importing.draft import ImportRefused, draft_from_docx, item_text
+from gongkai.importing.unpacking import XML_PART_LIMIT
 from gongkai.parsing.config import parse_config
 
 SENTENCE = (
@@ -114,14 +123,80 @@ def _timed(convert, data: bytes, rounds: int) -> tuple[float, float]:  # type: i
     return min(times), statistics.median(times)
 
 
+# Bodies that fill word/document.xml up to its limit, each the worst of its kind for the parser's memory: many
+# objects per byte (one-character runs that cannot merge, one paragraph of 500,000 tabs, table cells, empty
+# paragraphs up to the paragraph limit) besides ordinary prose. (opening, unit repeated, closing, paragraphs a unit)
+_RUN = "<w:r><w:rPr><w:b/></w:rPr><w:t>甲</w:t></w:r><w:r><w:t>乙</w:t></w:r>"
+_CELL = "<w:tc><w:p><w:r><w:t>8</w:t></w:r></w:p></w:tc>"
+SHAPES = {
+    "prose": ("", f'<w:p><w:pPr><w:jc w:val="both"/></w:pPr><w:r><w:t>{SENTENCE * 2}</w:t></w:r></w:p>', "", 1),
+    "runs": ("", "<w:p>" + _RUN * 20 + "</w:p>", "", 1),
+    "tabs": ("<w:p><w:r>", "<w:tab/>", "</w:r></w:p>", 0),
+    "cells": ("<w:tbl>", "<w:tr>" + _CELL * 8 + "</w:tr>", "</w:tbl>", 8),
+    "empty": ("", "<w:p/>", "", 1),
+}
+
+
+def at_the_limit(shape: str) -> bytes:
+    """A real 公文 whose document.xml is filled with `shape` to just under the XML part limit and the paragraph
+    limit (after one paragraph of text: a body without text is refused)."""
+    source = zipfile.ZipFile(io.BytesIO(gongwen_docx(1)))
+    xml = source.read("word/document.xml").decode()
+    start, end = xml.index("<w:body>") + len("<w:body>"), xml.index("<w:sectPr")
+    opening, unit, closing, paragraphs = SHAPES[shape]
+    opening = f"<w:p><w:r><w:t>{SENTENCE}</w:t></w:r></w:p>" + opening
+    room = XML_PART_LIMIT - len((xml[:start] + opening + closing + xml[end:]).encode()) - 1
+    count = min(room // len(unit.encode()), (MAX_PARAGRAPHS - 2) // paragraphs if paragraphs else room)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = (xml[:start] + opening + unit * count + closing + xml[end:]).encode()
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def _measure(path: str, config) -> None:  # type: ignore[no-untyped-def]
+    """In a fresh process: the peak memory the import adds (ru_maxrss, so lxml's C allocations count too)."""
+    data = Path(path).read_bytes()
+    xml = zipfile.ZipFile(io.BytesIO(data)).getinfo("word/document.xml").file_size
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    try:
+        outcome = f"{len(item_text(draft_from_docx(data, config, date(2026, 11, 20)))):,} characters"
+    except ImportRefused as why:
+        outcome = f"refused: {str(why)[:40]}"
+    seconds = time.perf_counter() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    print(f"  {Path(path).stem:6} document.xml {xml / 1024 / 1024:.2f} MiB: +{grown:.0f} MiB peak, {seconds:.1f} s, {outcome}")
+
+
+def limits() -> None:
+    print(f"at the limits (document.xml < {XML_PART_LIMIT // 1024 // 1024} MiB, ≤ {MAX_PARAGRAPHS:,} paragraphs):")
+    with tempfile.TemporaryDirectory() as folder:
+        for shape in SHAPES:
+            path = Path(folder) / f"{shape}.docx"
+            path.write_bytes(at_the_limit(shape))
+            subprocess.run([sys.executable, "-m", "bench.import_docx", "--measure", str(path)], check=True)
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     options.add_argument("--compare", action="store_true", help="also time mammoth → markdownify")
     options.add_argument("--pages", type=int, default=20)
     options.add_argument("--rounds", type=int, default=5)
+    options.add_argument("--limit", action="store_true", help="memory and time at the import's size limits")
+    options.add_argument("--measure", metavar="DOCX", help=argparse.SUPPRESS)  # one file, for --limit
     args = options.parse_args()
-    data = gongwen_docx(args.pages)
     config = parse_config((REPO / "site_config.yaml").read_bytes(), "site_config.yaml")
+    if args.measure:
+        _measure(args.measure, config)
+        return
+    if args.limit:
+        limits()
+        return
+    data = gongwen_docx(args.pages)
     day = date(2026, 11, 20)
     draft = draft_from_docx(data, config, day, category="decisions")
     best, median = _timed(lambda d: item_text(draft_from_docx(d, config, day, category="decisions")), data, args.rounds)

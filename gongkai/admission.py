@@ -21,6 +21,10 @@ CONNECTIONS = 128  # open at once; one more waits for a free one, then is told t
 STREAMS = 32  # of which event streams (one per open tab); a browser opens at most 6 per host anyway
 HEAD_SECONDS = 10.0  # from going idle to the end of a request's head; slower clients are dropped
 SEND_SECONDS = 30.0  # for the client to take each chunk of an answer
+# A desk request's body must arrive whole within 10 s plus 4 s per MiB (256 KiB/s, a slow office network): a
+# 50 MB upload has 210 s, a form 18 s; a client that trickles it is cut off, however steady its trickle.
+BODY_SECONDS = 10.0
+BODY_BYTES_PER_SECOND = 256 * 1024
 IDLE_WORKER_SECONDS = 30.0  # a worker thread with nothing to do for this long ends
 KEEP_ALIVE_SECONDS = 15.0  # between two writes on an event stream, which tell a client that went away
 
@@ -75,6 +79,11 @@ class PreviewServer(http.server.HTTPServer):
     # The bounds, per server (a test narrows them).
     capacity, streams_allowed = CONNECTIONS, STREAMS
     head_seconds, send_seconds, keep_alive_seconds = HEAD_SECONDS, SEND_SECONDS, KEEP_ALIVE_SECONDS
+    body_seconds, body_bytes_per_second = BODY_SECONDS, BODY_BYTES_PER_SECOND
+
+    def body_deadline(self, length: int) -> float:
+        """When a body of `length` bytes, starting now, must have arrived (time.monotonic())."""
+        return time.monotonic() + self.body_seconds + length / self.body_bytes_per_second
 
     def __init__(self, address: tuple[str, int], handler: type[http.server.BaseHTTPRequestHandler]) -> None:
         # One lock guards the counts and the line of connections; waiting on it: the accepting thread and
@@ -161,7 +170,8 @@ def _busy(request: socket.socket) -> None:
 
 
 class HeadReader(io.RawIOBase):
-    """A socket's bytes, each read bounded by what is left of the time allowed for the request's head."""
+    """A socket's bytes, each read bounded by what is left of the time allowed for the request's head (or, set
+    again, for its body): one deadline for the whole, which a trickle of bytes does not push back."""
 
     def __init__(self, connection: socket.socket) -> None:
         self.connection = connection

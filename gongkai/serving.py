@@ -165,13 +165,22 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
             return None  # asked for a password
         return path, user
 
+    def _body(self, length: int) -> bytes:
+        """The request's body, read against one deadline for all of it (raises TimeoutError when it passes)."""
+        self.head.deadline = self.server.body_deadline(length)
+        try:
+            return self.rfile.read(length)
+        finally:
+            self.head.deadline = None
+            self.connection.settimeout(self.server.send_seconds)
+
     def do_POST(self) -> None:
         admission = self._admit()
         if admission is None:
             return
         path, user = admission
         if self.editing is not None and path.startswith("/desk/"):
-            answer(self, self.editing, user)
+            answer(self, self.editing, user, self._body)
         else:
             self._send(405, "text/plain; charset=utf-8", "只有编辑台接受提交。".encode())
 
@@ -181,7 +190,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
             return
         path, user = admission
         if self.editing is not None and (path == "/desk" or path.startswith("/desk/")):
-            answer(self, self.editing, user)
+            answer(self, self.editing, user, self._body)
             return
         if path == EVENTS:
             self._events()
@@ -247,7 +256,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
-        if status in (400, 421):  # a request we do not understand, or not for us: nothing more on it
+        if status in (400, 405, 421):  # not understood, not for us, or with a body left unread: nothing more on it
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()

@@ -148,7 +148,8 @@ def test_passwords_and_the_address_rule(tmp_path):
     opened = open_desk(paths, DAY, "192.0.2.10", users, "")
     assert isinstance(opened, Desk) and opened.hosts == frozenset({"192.0.2.10"})
     header = "Basic " + __import__("base64").b64encode("张三:correct horse".encode()).decode()
-    assert opened.signed_in(header) == "张三" and opened.signed_in(header.replace("Y", "Z", 1)) is None
+    assert opened.sign_in(header, "192.0.2.7").user == "张三"
+    assert opened.sign_in(header.replace("Y", "Z", 1), "192.0.2.7").user is None
 
 
 def test_commit_shows_and_commits_content_and_register_with_the_editor_as_author(desk):

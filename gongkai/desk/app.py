@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from gongkai.desk import actions, pages, security, word
 from gongkai.desk.replies import Request, Response, as_json, as_text
+from gongkai.desk.signin import Gate, SignIn
 from gongkai.incremental import Memory
 from gongkai.model import Config
 from gongkai.parsing.config import parse_config
@@ -39,17 +40,16 @@ class Desk:
     lock: threading.Lock = field(default_factory=threading.Lock)  # one write at a time
     memory: Memory = field(default_factory=Memory)
     held: dict[str, word.Files] = field(default_factory=dict)  # Word imports' files, until their item is saved
-    _signed: dict[tuple[str, str], bool] = field(default_factory=dict)
+    importing: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(word.IMPORTS_AT_ONCE))
+    gate: Gate = field(init=False)  # sign-in with users (gongkai/desk/signin.py)
     _read: tuple[Snapshot, Config] | None = None  # the site as last read (pages, saves and uploads re-read it)
 
-    def signed_in(self, header: str | None) -> str | None:
-        """The user named by an Authorization header whose password is right, else None."""
-        credentials = security.basic_credentials(header)
-        if credentials is None or credentials[0] not in self.users:
-            return None
-        if credentials not in self._signed:  # scrypt is slow on purpose: checked once per password
-            self._signed[credentials] = security.verify_password(credentials[1], self.users[credentials[0]])
-        return credentials[0] if self._signed[credentials] else None
+    def __post_init__(self) -> None:
+        self.gate = Gate(self.users)
+
+    def sign_in(self, header: str | None, address: str) -> SignIn:
+        """The user named by an Authorization header whose password is right; or none; or why to try later."""
+        return self.gate.sign_in(header, address)
 
     def site(self, fresh: bool = True) -> tuple[Snapshot, Config]:
         """The site on disk. Not `fresh`: as last read, for the form's checks (reading 1,000 files would take
@@ -77,15 +77,22 @@ class Desk:
         try:
             if request.method == "GET":
                 return self._get(path, query, request)
-            refusal = security.refuse_cross_site(request.headers, self.hosts)
-            token = security.csrf_token(self.secret, request.user)
-            if refusal is None and not secrets.compare_digest(request.headers.get("x-desk-token", ""), token):
-                refusal = "页面已过期或不是编辑台发出的请求（缺少校验码）。请刷新编辑台页面后再操作。"
+            refusal = self.refusal(request.headers, request.user)
             if refusal:
                 return as_json(403, {"refused": refusal})
             return self._post(path, query, request)
         except Problems as failure:
             return as_json(500, {"refused": "\n".join(str(p) for p in failure.problems)})
+
+    def refusal(self, headers: dict[str, str], user: str) -> str | None:
+        """Why a change must be refused, from its head alone (serve asks before reading the body): not for the
+        desk's address, not from its page, or without the page's CSRF token. None: it may go ahead."""
+        refusal = security.refuse_cross_site(headers, self.hosts)
+        token = security.csrf_token(self.secret, user)
+        sent = headers.get("x-desk-token", "").encode("utf-8", "replace")  # as bytes: any header compares
+        if refusal is None and not secrets.compare_digest(sent, token.encode()):
+            refusal = "页面已过期或不是编辑台发出的请求（缺少校验码）。请刷新编辑台页面后再操作。"
+        return refusal
 
     def _get(self, path: str, query: dict[str, str], request: Request) -> Response:
         if path in ("/desk", "/desk/"):

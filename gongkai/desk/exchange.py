@@ -4,20 +4,32 @@ lines `serving.py` calls, so that the desk's rules stay in pure functions (app.p
 from __future__ import annotations
 
 import http.server
+import json
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from gongkai.desk.app import Desk, Request, Response
 from gongkai.desk.security import UPLOAD_LIMIT
 
 # JSON forms are small; only uploads may be large (up to the upload limit, checked before reading).
 FORM_LIMIT = 2 * 1024 * 1024
+BODY_LIMITS = {"/desk/api/upload": UPLOAD_LIMIT, "/desk/api/import": UPLOAD_LIMIT}
 
 
 def admitted(handler: http.server.BaseHTTPRequestHandler, desk: Desk) -> str | None:
-    """The signed-in user ('' without users), or None after answering 401: with users configured, every page
-    of the server (the previews too, they show internal items) needs a name and password."""
+    """The signed-in user ('' without users), or None after answering 401 (no or a wrong password) or 429 (try
+    later): with users configured, every page of the server (the previews too, they show internal items) needs a
+    name and password."""
     if not desk.users:
         return ""
-    user = desk.signed_in(handler.headers.get("Authorization"))
+    signed = desk.sign_in(handler.headers.get("Authorization"), handler.client_address[0])
+    if signed.user is None:  # refused: a body sent with the request stays unread, and ends the connection
+        handler.close_connection = handler.close_connection or handler.command == "POST"
+    if signed.refused:
+        body = signed.refused.encode()
+        send(handler, Response(429, "text/plain; charset=utf-8", body, (("Retry-After", str(signed.retry_after)),)))
+        return None
+    user = signed.user
     if user is None:
         body = "请输入编辑台的用户名和密码。".encode()
         send(
@@ -27,20 +39,48 @@ def admitted(handler: http.server.BaseHTTPRequestHandler, desk: Desk) -> str | N
     return user
 
 
-def answer(handler: http.server.BaseHTTPRequestHandler, desk: Desk, user: str) -> None:
+def answer(handler: http.server.BaseHTTPRequestHandler, desk: Desk, user: str, read: Callable[[int], bytes]) -> None:
+    """Answers a request to /desk/. A change is judged by its head first (address, origin, CSRF token, declared
+    length): a refused one's body is never read, so a stranger cannot hold the connection by sending it slowly.
+    `read(n)`: the body's n bytes within the time serve allows for them; raises TimeoutError."""
+    headers = {name.lower(): value for name, value in handler.headers.items()}
     try:
-        length = int(handler.headers.get("Content-Length") or 0)
+        length = int(headers.get("content-length") or 0)
     except ValueError:
         length = -1
-    limit = UPLOAD_LIMIT if handler.path.startswith(("/desk/api/upload", "/desk/api/import")) else FORM_LIMIT
-    if length < 0 or length > limit:
-        handler.close_connection = True  # the body is never read
-        message = f"内容太大（上限 {limit // 1024 // 1024} MB）。" if length > limit else "请求长度无法识别。"
-        send(handler, Response(413, "application/json; charset=utf-8", f'{{"refused": "{message}"}}'.encode()))
+    if handler.command != "POST":
+        handler.close_connection = handler.close_connection or length != 0  # a body we leave unread
+        send(handler, desk.handle(Request(handler.command, handler.path, headers, b"", user)))
         return
-    body = handler.rfile.read(length) if handler.command == "POST" else b""
-    headers = {name.lower(): value for name, value in handler.headers.items()}
+    refused = desk.refusal(headers, user)
+    if refused:
+        _refuse(handler, 403, refused)
+        return
+    if "transfer-encoding" in headers:
+        _refuse(handler, 411, "请求须注明内容长度（Content-Length）。请刷新编辑台页面后再操作。")
+        return
+    limit = BODY_LIMITS.get(urlsplit(handler.path).path, FORM_LIMIT)
+    if length < 0 or length > limit:
+        message = f"内容太大（上限 {limit // 1024 // 1024} MB）。" if length > limit else "请求长度无法识别。"
+        _refuse(handler, 413, message)
+        return
+    try:
+        body = read(length)
+    except TimeoutError:
+        _refuse(handler, 408, "上传太慢，没有在规定时间内收完，已中止。请检查网络后重试。")
+        return
+    if len(body) < length:  # the client closed before sending it all: nobody is left to answer
+        handler.close_connection = True
+        return
     send(handler, desk.handle(Request(handler.command, handler.path, headers, body, user)))
+
+
+def _refuse(handler: http.server.BaseHTTPRequestHandler, status: int, message: str) -> None:
+    """Refuses a change whose body was not read: the connection ends with the answer (what is left of the body
+    must not be taken for the next request)."""
+    handler.close_connection = True
+    body = json.dumps({"refused": message}, ensure_ascii=False).encode()
+    send(handler, Response(status, "application/json; charset=utf-8", body, (("Connection", "close"),)))
 
 
 def send(handler: http.server.BaseHTTPRequestHandler, response: Response) -> None:

@@ -30,7 +30,11 @@ IMAGE_TYPES = (".jpg", ".jpeg", ".png")
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return stored_hash(salt, hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32))
+
+
+def stored_hash(salt: bytes, digest: bytes) -> str:
+    """The users file's form of a hash made with this module's scrypt parameters."""
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 
 

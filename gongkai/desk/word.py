@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 Files = tuple[tuple[str, bytes], ...]  # (path inside content/, bytes)
 HELD_AT_MOST = 8  # imports waiting for their item's save; a clerk has one form open, a few tabs at most
+HELD_BYTES = 200 * 1024 * 1024  # and their files' bytes together (one import holds up to ~150 MB: pictures, original)
+# The parse of the largest accepted .docx adds ~110 MiB and takes a core for a second or two: one at a time.
+IMPORTS_AT_ONCE = 1
+IMPORT_WAIT_SECONDS = 10.0  # an import waits this long for the one before it, then is told to try again
 
 
 def import_docx(desk: Desk, query: Mapping[str, str], data: bytes) -> Response:
@@ -25,12 +29,16 @@ def import_docx(desk: Desk, query: Mapping[str, str], data: bytes) -> Response:
     name = security.clean_name(query.get("name", ""))
     refused = refusal(data, name) or security.refuse_upload(name, data)
     if refused:
-        return as_json(422, {"refused": refused})
+        return as_json(422, {"refused": f"{name}：{refused}"})
     _, config = desk.site()
+    if not desk.importing.acquire(timeout=IMPORT_WAIT_SECONDS):
+        return as_json(429, {"refused": f"{name}：正在导入别的文件，请稍后再试。"})
     try:
         draft = draft_from_docx(data, config, desk.today(config), name=name, keep_original=query.get("keep") == "1")
     except ImportRefused as why:
-        return as_json(422, {"refused": str(why)})
+        return as_json(422, {"refused": f"{name}：{why}"})
+    finally:
+        desk.importing.release()
     clash = next((p for p, b in draft.files if _differs(desk, p, b)), None)
     if clash:
         return as_json(409, {"refused": f"content/{clash} 已有同名的另一个文件。请先把那个文件改名或移走，再导入。"})
@@ -43,7 +51,7 @@ def import_docx(desk: Desk, query: Mapping[str, str], data: bytes) -> Response:
     ticket = secrets.token_hex(12)
     with desk.lock:
         desk.held[ticket] = draft.files
-        while len(desk.held) > HELD_AT_MOST:
+        while len(desk.held) > HELD_AT_MOST or (len(desk.held) > 1 and _held_bytes(desk) > HELD_BYTES):
             del desk.held[next(iter(desk.held))]  # the oldest import's form was long abandoned
     return as_json(
         200,
@@ -55,6 +63,10 @@ def import_docx(desk: Desk, query: Mapping[str, str], data: bytes) -> Response:
             "notes": list(draft.notes),
         },
     )
+
+
+def _held_bytes(desk: Desk) -> int:
+    return sum(len(content) for files in desk.held.values() for _, content in files)
 
 
 def held_files(desk: Desk, data: Mapping[str, Any]) -> Files:

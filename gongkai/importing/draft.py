@@ -7,20 +7,21 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import yaml
 
-from gongkai.importing.docx import Paragraph, Table, WordDocument, read_docx
+from gongkai.importing.docx import Paragraph, Table, TooLong, WordDocument, read_docx
 from gongkai.importing.gongwen import Layout, compact, recognise
 from gongkai.importing.markdown import to_markdown
+from gongkai.importing.unpacking import refuse_parts, refuse_table
 from gongkai.model import Config
 from gongkai.parsing.items import SCOPES
 
 MAX_BYTES = 50 * 1024 * 1024  # the desk's upload limit; a 20-page 公文 with photos is a few MB
-MAX_UNPACKED = 300 * 1024 * 1024  # a .docx that unpacks to more is a zip bomb, not a document
 _SAVE_AS = "请在 Word 或 WPS 中打开它，点“文件 → 另存为”，保存类型选“Word 文档（*.docx）”，再导入新保存的 .docx 文件。"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003 .doc, old .wps, and password-protected .docx
 IMPORTED_FOLDER = "imported"  # items without a category, until the editor gives them one
@@ -164,24 +165,23 @@ def refusal(data: bytes, name: str) -> str | None:
     if not data.startswith(b"PK\x03\x04"):
         what = {".doc": "旧版 Word（.doc）", ".wps": "WPS 文字（.wps）", ".pdf": "PDF"}.get(suffix, "Word 文档（.docx）")
         return f"这不是可以读取的 Word 文档（文件名像{what}，内容却不是）。{_SAVE_AS}"
+    if too_many := refuse_table(data):
+        return too_many
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
+            if "word/document.xml" not in names:
+                other = (
+                    "Excel 表格"
+                    if "xl/workbook.xml" in names
+                    else "PowerPoint 演示文稿"
+                    if "ppt/presentation.xml" in names
+                    else "Word 文档"
+                )
+                return f"这是{other}，不是 Word 文档（.docx），不能导入为正文。可以把它作为附件发布（见编辑指南）。"
+            return refuse_parts(archive)
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
         return f"文件已损坏（不是完整的 .docx）。{_SAVE_AS}"
-    if "word/document.xml" not in names:
-        other = (
-            "Excel 表格"
-            if "xl/workbook.xml" in names
-            else "PowerPoint 演示文稿"
-            if "ppt/presentation.xml" in names
-            else "Word 文档"
-        )
-        return f"这是{other}，不是 Word 文档（.docx），不能导入为正文。可以把它作为附件发布（见编辑指南）。"
-    if unpacked > MAX_UNPACKED:
-        return f"文件解压后超过 {MAX_UNPACKED // 1024 // 1024} MB，不像正常的 Word 文档。{_SAVE_AS}"
-    return None
 
 
 def _read(data: bytes, name: str) -> WordDocument:
@@ -190,6 +190,8 @@ def _read(data: bytes, name: str) -> WordDocument:
         raise ImportRefused(problem)
     try:
         document = read_docx(data)
+    except TooLong as why:
+        raise ImportRefused(str(why)) from None
     except Exception as error:  # a damaged upload may fail anywhere in a third-party parser
         raise ImportRefused(f"文件无法读取（{type(error).__name__}），可能已损坏。{_SAVE_AS}") from None
     if not document.pictures and not any(_has_text(b) for b in document.blocks):
@@ -238,8 +240,8 @@ def _file_name(name: str) -> str:
 # A 密级 marking anywhere (the 版头, a table, the page header): 秘密★1年, 机密☆, 密级：秘密 — or a paragraph that is
 # the marking alone. Read from the XML of the body, headers and footers, hidden text included.
 _MARKING = re.compile(r"(绝密|机密|秘密)\s*[★☆*＊]|密级\s*[:：]?\s*(绝密|机密|秘密)")
-_PARAGRAPH = re.compile(rb"<w:p[ >].*?</w:p>", re.S)
-_TEXT = re.compile(rb"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_PARAGRAPH = re.compile(rb"<w:p[ >]")  # a paragraph's start; it ends at the next </w:p> (found by split: linear)
+_TEXT = re.compile(rb"<w:t(?: [^<>]*)?>([^<]*)</w:t>")
 _STORY = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 
 
@@ -247,11 +249,19 @@ def classified(data: bytes) -> str:
     """The 密级 marking a .docx carries anywhere in its text, or ''."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in sorted(n for n in archive.namelist() if _STORY.fullmatch(n)):
-            for paragraph in _PARAGRAPH.findall(archive.read(name)):
+            for paragraph in _paragraphs(archive.read(name)):
                 text = re.sub(r"\s+", "", b"".join(_TEXT.findall(paragraph)).decode("utf-8", "replace"))
                 if (found := _MARKING.search(text)) or text in ("绝密", "机密", "秘密"):
                     return found.group(0) if found else text
     return ""
+
+
+def _paragraphs(xml: bytes) -> Iterator[bytes]:
+    """Each `<w:p …>…</w:p>`, from a paragraph's start to the first end after it (as a lazy regex would match,
+    but in linear time: a lazy `.*?` rescans the rest of the part for every start that has no end)."""
+    for piece in xml.split(b"</w:p>")[:-1]:
+        if start := _PARAGRAPH.search(piece):
+            yield piece[start.start() :] + b"</w:p>"
 
 
 def concealed_content(data: bytes) -> str:
