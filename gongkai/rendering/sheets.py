@@ -3,17 +3,23 @@ whose tables need the sheet's whole width set across it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from gongkai.model import Board, Item
+from gongkai.rendering.capacity import extent
 from gongkai.rendering.site import Section
 from gongkai.visibility import Shown
 
 # The sheet as poster.css lays it out: 16 mm side margins, 12 mm between columns, table text at 12 pt with
 # 2 mm padding either side of a cell. Two columns, three on landscape sheets, one on portrait A4.
 _SIDE_MARGINS_MM, _COLUMN_GAP_MM, _TABLE_EM_MM, _CELL_PADDING_MM = 32, 12, 12 * 25.4 / 72, 4
+# Body text: 14 pt on 1.6 lines (12 pt on A4); 24 mm margins at the top and the bottom of a sheet.
+_TOP_BOTTOM_MM, _LEADING = 48, 1.6
+# An item estimated taller than this share of a column may break between columns (see `taller_than_a_column`).
+_LONG = 0.75
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class Block:
     shown: Shown
     group: str = ""
     category: str = ""
+    long: bool = False  # taller than a column: it may break between columns (poster.css .long)
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,9 @@ def runs(sections: Iterable[Section], board: Board) -> tuple[Run, ...]:
     for section in sections:
         for n, (entry, shown) in enumerate(section.categories):
             for k, s in enumerate(shown):
-                block = Block(s, section.group if n == 0 and k == 0 else "", entry.name if k == 0 else "")
                 wide = s.full and wider_than_a_column(s.item, board)
+                long = s.full and not wide and taller_than_a_column(s.item, board)
+                block = Block(s, section.group if n == 0 and k == 0 else "", entry.name if k == 0 else "", long)
                 if out and out[-1].wide == wide:
                     out[-1] = Run(wide, (*out[-1].blocks, block))
                 else:
@@ -47,10 +55,60 @@ def runs(sections: Iterable[Section], board: Board) -> tuple[Run, ...]:
     return tuple(out)
 
 
+def _columns(board: Board) -> int:
+    return 1 if (board.paper, board.orientation) == ("A4", "portrait") else 3 if board.orientation == "landscape" else 2
+
+
+def taller_than_a_column(item: Item, board: Board) -> bool:
+    """Whether the item's body alone would fill most of a column. Such an item may break between columns: kept
+    whole (break-inside: avoid-column), WeasyPrint lays the sheet out again for every pixel it tries while
+    balancing the columns (seconds per sheet) and then breaks the item anyway, a sheet later."""
+    width, height = board.size_mm
+    columns = _columns(board)
+    size_pt = 12 if board.paper == "A4" else 14
+    column_mm = (width - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns - 1)) / columns
+    lines = extent(item.body_html, column_mm / (size_pt * 25.4 / 72))
+    return lines.height_mm(size_pt, _LEADING) > _LONG * (height - _TOP_BOTTOM_MM)
+
+
+# Runs of characters with no break opportunity between them (Latin letters, digits, URLs; a character entity
+# counts as one): full-width characters and white space break anywhere. Every 16 of them gets a zero-width
+# space: Pango then finds where a line of such a run ends within a line's length of text, where otherwise it
+# lays out the whole rest of the run for each line (3,000 characters cost seconds, 30,000 a minute).
+_UNIT = r"(?:&#?\w+;|[^\s<>&\u2e80-\U0010ffff])"
+_RUN = re.compile(rf"((?:{_UNIT}){{16}})(?={_UNIT})")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)|([^<]+)")
+# Beside a float (a QR code), WeasyPrint measures for each line the rest of the text node it is in, laid out
+# whole: a paragraph of 20,000 characters costs 14 s instead of 2. Text is handed over in spans of at most
+# this many characters (a span adds no break opportunity and no style).
+_PIECE_LENGTH = 100
+_PIECE = re.compile(rf"(?:&#?\w+;|[^&]){{1,{_PIECE_LENGTH}}}")
+
+
+def breakable(html: str) -> str:
+    """The poster's HTML as WeasyPrint lays it out in time proportional to its length: in the text of its body
+    (not in tags, nor in the <head>'s style), a break opportunity every 16 characters of a long unbroken run,
+    and long texts in short spans. Made only for WeasyPrint, after the leak scan has read the HTML as it is: a
+    zero-width space or a tag inside a passage would hide it from the scan."""
+    head, _, body = html.partition("<body")
+    if not body:
+        return html
+
+    def text(match: re.Match[str]) -> str:
+        if match[1]:
+            return match[1]
+        broken = _RUN.sub("\\1\u200b", match[2])
+        if len(broken) <= _PIECE_LENGTH:
+            return broken
+        return "".join(f"<span>{piece}</span>" for piece in _PIECE.findall(broken))
+
+    return head + "<body" + _TAG_OR_TEXT.sub(text, body)
+
+
 def wider_than_a_column(item: Item, board: Board) -> bool:
     """Whether one of the item's tables needs more than a column's width to set its cells on one line each:
     such an item spans the sheet instead of squeezing its cells to two or three characters a line."""
-    columns = 1 if (board.paper, board.orientation) == ("A4", "portrait") else 3 if board.orientation == "landscape" else 2
+    columns = _columns(board)
     if columns == 1 or "<table" not in item.body_html:
         return False
     column_mm = (board.size_mm[0] - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns - 1)) / columns

@@ -1,0 +1,192 @@
+"""Turns the items a poster shows into the reasons one cannot be printed, found before any layout: more text and
+table rows than a wall board holds even in the poster's smallest type, or an image too large to decode.
+
+Layout is the expensive part of a poster (WeasyPrint balances columns by laying them out again and again), and
+an item no board can hold would only be cut off: such input is refused at the cost of reading it once.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import struct
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+from gongkai.model import Board, Item
+from gongkai.problems import Problem
+
+# A wall board (公开栏, about 2.4 m × 1.2 m) holds eight sheets of its paper side by side: an item that needs
+# more can never be shown whole on it.
+SHEETS_PER_BOARD = 8
+# 40 megapixels: more than any phone camera's photo (12–50 MP cameras save 12 MP by default). Decoded, every
+# pixel takes 4 bytes, so this is 160 MB; a 20,000 × 20,000 image would take 1.6 GB.
+MAX_PIXELS = 40_000_000
+
+# poster.css: 16 mm side margins, 24 mm at the top and the bottom. The smallest type it sets is table text,
+# 12 pt on 1.4 lines; a table row adds 2 mm of padding and its rule.
+_SIDE_MARGINS_MM, _TOP_BOTTOM_MM = 32, 48
+_PT_MM = 25.4 / 72
+_ROW_MM = 2.5
+_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre", "div", "dt", "dd"})
+_WIDE = re.compile(r"[\u2e80-\U0010ffff]")  # full-width (CJK) characters: 1 em; anything else about 0.55 em
+
+
+@dataclass(frozen=True)
+class Extent:
+    """How much an item's body takes set in lines of a given length (in em): each block starts a new line."""
+
+    lines: int
+    rows: int  # table rows, each of which also takes its padding
+
+    def height_mm(self, size_pt: float, leading: float) -> float:
+        return self.lines * size_pt * _PT_MM * leading + self.rows * _ROW_MM
+
+
+def width_em(text: str) -> float:
+    wide = len(_WIDE.findall(text))
+    return wide + 0.55 * (len(text) - wide)
+
+
+def extent(body_html: str, line_em: float) -> Extent:
+    """The body's lines and table rows when each line holds `line_em` em: a lower bound of its real height,
+    since a table cell's lines are shorter than a whole line."""
+    reader = _Lines(line_em)
+    reader.feed(body_html)
+    reader.close()
+    reader.end_block()
+    return Extent(reader.lines, reader.rows)
+
+
+def sheets_needed(item: Item, board: Board) -> float:
+    """The fewest sheets of the board's paper the item's body could take: all of it in the smallest type,
+    across the sheet's whole width, with no space lost at column or page ends."""
+    width, height = board.size_mm
+    line_em = (width - _SIDE_MARGINS_MM) / (12 * _PT_MM)
+    return extent(item.body_html, line_em).height_mm(12, 1.4) / (height - _TOP_BOTTOM_MM)
+
+
+def too_large(items: Iterable[Item], board: Board) -> list[Problem]:
+    """Each item no board could hold, as an error naming it and saying what to do."""
+    problems = []
+    for item in items:
+        if (sheets := sheets_needed(item, board)) > SHEETS_PER_BOARD:
+            paper = f"{board.paper}纸"
+            problems.append(
+                Problem(
+                    item.source,
+                    item.line,
+                    f"这个事项的正文太长：即使用海报最小的字号排满，也要约 {math.ceil(sheets)} 张{paper}，"
+                    f"而一块公开栏最多张贴 {SHEETS_PER_BOARD} 张（公开栏“{board.title}”）。"
+                    "请精简正文，把长表格拆分成几个事项，或把原文改为附件（PDF），海报上只列出附件名称。",
+                )
+            )
+    return problems
+
+
+_IMAGE = re.compile(r'<img [^>]*?src="files/([^"#?]+)')
+
+
+def oversized_images(items: Iterable[Item], files: Mapping[str, bytes]) -> list[Problem]:
+    """Each image in an item's body that WeasyPrint could not decode within the pixel budget, or not at all
+    (it would leave the poster without it), as an error at the line of the item's file that names it.
+    Dimensions come from the image's header: nothing is decoded here."""
+    problems = []
+    for item in items:
+        for source in dict.fromkeys(unquote(s) for s in _IMAGE.findall(item.body_html)):
+            if source.lower().endswith(".svg") or source not in files:
+                continue  # SVG is drawn by WeasyPrint itself, and checked when the item is read (parsing.media)
+            size = dimensions(files[source])
+            if size is None:
+                message = (
+                    f"图片“{source}”无法读取（文件已损坏，或不是 PNG、JPG、GIF、WebP 等常见格式），海报上会缺少这张图。"
+                    "请用看图软件打开后另存为 PNG 或 JPG，再放入。"
+                )
+            elif size[0] * size[1] > MAX_PIXELS:
+                w, h = size
+                message = (
+                    f"图片“{source}”有 {w}×{h} 像素（{w * h / 10_000:.0f} 万像素），超过海报能处理的 "
+                    f"{MAX_PIXELS // 10_000} 万像素，排版时要占用约 {w * h * 4 / 1e9:.1f} GB 内存。"
+                    f"请把图片缩小到 {MAX_PIXELS // 10_000} 万像素以内（例如 8000×5000 像素）后再放入。"
+                )
+            else:
+                continue
+            problems.append(Problem(item.source, _line_naming(item, files, source), message))
+    return problems
+
+
+def dimensions(data: bytes) -> tuple[int, int] | None:
+    """An image's width and height as Pillow reads them from its header, or None when no format reads it.
+    Pillow's own `Image.open` refuses a huge image (decompression-bomb check) without saying its size, so the
+    format plugins are asked directly, as `Image.open` does."""
+    from PIL import Image
+
+    Image.init()
+    prefix = data[:16]
+    for name in Image.ID:
+        factory, accept = Image.OPEN[name]
+        verdict = accept(prefix) if accept else True
+        if not verdict or isinstance(verdict, str):  # a text: why the plugin declines
+            continue
+        try:
+            with factory(io.BytesIO(data), "") as image:
+                return image.size
+        except (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError, struct.error):
+            continue
+    return None
+
+
+def _line_naming(item: Item, files: Mapping[str, bytes], source: str) -> int:
+    """The first line of the item's file that names the image (by its file name), else the item's line."""
+    name = source.rsplit("/", 1)[-1]
+    for relpath in (f"{item.id}.md", f"{item.id}.yaml", f"{item.id}.yml"):
+        if relpath in files:
+            text = files[relpath].decode("utf-8", "replace")
+            for number, line in enumerate(text.splitlines(), start=1):
+                if name in line:
+                    return number
+    return item.line
+
+
+class _Lines(HTMLParser):
+    """Counts the lines of text (and table rows) a body takes when each line holds `line_em` em."""
+
+    def __init__(self, line_em: float) -> None:
+        super().__init__()
+        self.line_em = line_em
+        self.lines = self.rows = 0
+        self.em = 0.0  # of the block being read
+        self.pre = False
+
+    def end_block(self) -> None:
+        if self.em:
+            self.lines += max(1, math.ceil(self.em / self.line_em))
+        self.em = 0.0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS or tag == "br":
+            self.end_block()
+        if tag == "tr":
+            self.rows += 1
+        if tag == "pre":
+            self.pre = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.end_block()
+        if tag == "pre":
+            self.pre = False
+
+    def handle_data(self, data: str) -> None:
+        if not self.pre and data.isspace():  # the line breaks between blocks of the HTML
+            return
+        if self.pre:  # each line of a code block is a line
+            *whole, data = data.split("\n")
+            for line in whole:
+                self.em += width_em(line)
+                self.end_block()
+                self.lines += not line  # an empty line still takes its height
+        self.em += width_em(data)
