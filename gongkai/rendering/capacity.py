@@ -128,10 +128,10 @@ def dimensions(data: bytes) -> tuple[int, int] | None:
     prefix = data[:16]
     for name in Image.ID:
         factory, accept = Image.OPEN[name]
-        verdict = accept(prefix) if accept else True
-        if not verdict or isinstance(verdict, str):  # a text: why the plugin declines
-            continue
         try:
+            verdict = accept(prefix) if accept else True
+            if not verdict or isinstance(verdict, str):  # a text: why the plugin declines
+                continue
             with factory(io.BytesIO(data), "") as image:
                 return image.size
         except (SyntaxError, IndexError, TypeError, ValueError, OSError, EOFError, struct.error):

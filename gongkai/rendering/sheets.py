@@ -90,8 +90,8 @@ def breakable(html: str) -> str:
     (not in tags, nor in the <head>'s style), a break opportunity every 16 characters of a long unbroken run,
     and long texts in short spans. Made only for WeasyPrint, after the leak scan has read the HTML as it is: a
     zero-width space or a tag inside a passage would hide it from the scan."""
-    head, _, body = html.partition("<body")
-    if not body:
+    start = html.find(">", html.find("<body")) + 1  # the text after the <body> tag, not its attributes
+    if not start or "<body" not in html:
         return html
 
     def text(match: re.Match[str]) -> str:
@@ -102,7 +102,7 @@ def breakable(html: str) -> str:
             return broken
         return "".join(f"<span>{piece}</span>" for piece in _PIECE.findall(broken))
 
-    return head + "<body" + _TAG_OR_TEXT.sub(text, body)
+    return html[:start] + _TAG_OR_TEXT.sub(text, html[start:])
 
 
 def wider_than_a_column(item: Item, board: Board) -> bool:
