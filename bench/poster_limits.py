@@ -63,6 +63,8 @@ CASES: dict[str, Callable[[], dict[str, str | bytes]]] = {
     "table 1,000 cells": lambda: {"a.md": item("表", body=_table(1_000))},
     "table 10,000 cells": lambda: {"a.md": item("表", body=_table(10_000))},
     "table 60 columns": lambda: {"a.md": item("表", body=_table(120, 60))},
+    "table 2,000 columns": lambda: {"a.md": item("表", body=_table(4_000, 2_000))},
+    "30 items of 1,000 CJK": lambda: {f"i{n}.md": item(f"第{n}项", body=(CJK * 30)[n : n + 1000]) for n in range(30)},
     "image 2,000 x 1,500": lambda: {"a.md": item("图", body="![图](p.png)"), "p.png": png(2_000, 1_500)},
     "image 20,000 x 20,000": lambda: {"a.md": item("图", body="![图](p.png)"), "p.png": png(20_000, 20_000)},
 }

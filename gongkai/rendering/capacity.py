@@ -27,10 +27,10 @@ SHEETS_PER_BOARD = 8
 MAX_PIXELS = 40_000_000
 
 # poster.css: 16 mm side margins, 24 mm at the top and the bottom. The smallest type it sets is table text,
-# 12 pt on 1.4 lines; a table row adds 2 mm of padding and its rule.
+# 12 pt on 1.4 lines; a table row adds 2 mm of padding and its rule, a table column 4 mm and its rule.
 _SIDE_MARGINS_MM, _TOP_BOTTOM_MM = 32, 48
 _PT_MM = 25.4 / 72
-_ROW_MM = 2.5
+_ROW_MM, _COLUMN_MM = 2.5, 4.3
 _BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre", "div", "dt", "dd"})
 _WIDE = re.compile(r"[\u2e80-\U0010ffff]")  # full-width (CJK) characters: 1 em; anything else about 0.55 em
 
@@ -41,6 +41,7 @@ class Extent:
 
     lines: int
     rows: int  # table rows, each of which also takes its padding
+    columns: int = 0  # the most cells in a table row
 
     def height_mm(self, size_pt: float, leading: float) -> float:
         return self.lines * size_pt * _PT_MM * leading + self.rows * _ROW_MM
@@ -58,7 +59,7 @@ def extent(body_html: str, line_em: float) -> Extent:
     reader.feed(body_html)
     reader.close()
     reader.end_block()
-    return Extent(reader.lines, reader.rows)
+    return Extent(reader.lines, reader.rows, reader.columns)
 
 
 def sheets_needed(item: Item, board: Board) -> float:
@@ -69,21 +70,31 @@ def sheets_needed(item: Item, board: Board) -> float:
     return extent(item.body_html, line_em).height_mm(12, 1.4) / (height - _TOP_BOTTOM_MM)
 
 
+def most_columns(board: Board) -> int:
+    """The most table columns a sheet holds, each one character of the smallest type wide."""
+    return int((board.size_mm[0] - _SIDE_MARGINS_MM) / (12 * _PT_MM + _COLUMN_MM))
+
+
 def too_large(items: Iterable[Item], board: Board) -> list[Problem]:
     """Each item no board could hold, as an error naming it and saying what to do."""
     problems = []
+    where = f"（公开栏“{board.title}”）"
     for item in items:
-        if (sheets := sheets_needed(item, board)) > SHEETS_PER_BOARD:
-            paper = f"{board.paper}纸"
-            problems.append(
-                Problem(
-                    item.source,
-                    item.line,
-                    f"这个事项的正文太长：即使用海报最小的字号排满，也要约 {math.ceil(sheets)} 张{paper}，"
-                    f"而一块公开栏最多张贴 {SHEETS_PER_BOARD} 张（公开栏“{board.title}”）。"
-                    "请精简正文，把长表格拆分成几个事项，或把原文改为附件（PDF），海报上只列出附件名称。",
-                )
+        columns = extent(item.body_html, math.inf).columns if "<table" in item.body_html else 0
+        if columns > most_columns(board):
+            message = (
+                f"这个事项的表格有 {columns} 列，即使每格只放一个字也超出版面：一张{board.paper}纸最多排约 "
+                f"{most_columns(board)} 列{where}。请把表格拆成几张窄表，或把原件作为附件（PDF）。"
             )
+        elif (sheets := sheets_needed(item, board)) > SHEETS_PER_BOARD:
+            message = (
+                f"这个事项的正文太长：即使用海报最小的字号排满，也要约 {math.ceil(sheets)} 张{board.paper}纸，"
+                f"而一块公开栏最多张贴 {SHEETS_PER_BOARD} 张{where}。"
+                "请精简正文，把长表格拆分成几个事项，或把原文改为附件（PDF），海报上只列出附件名称。"
+            )
+        else:
+            continue
+        problems.append(Problem(item.source, item.line, message))
     return problems
 
 
@@ -157,7 +168,8 @@ class _Lines(HTMLParser):
     def __init__(self, line_em: float) -> None:
         super().__init__()
         self.line_em = line_em
-        self.lines = self.rows = 0
+        self.lines = self.rows = self.columns = 0
+        self.cells = 0  # in the row being read
         self.em = 0.0  # of the block being read
         self.pre = False
 
@@ -171,6 +183,10 @@ class _Lines(HTMLParser):
             self.end_block()
         if tag == "tr":
             self.rows += 1
+            self.cells = 0
+        elif tag in ("td", "th"):
+            self.cells += 1
+            self.columns = max(self.columns, self.cells)
         if tag == "pre":
             self.pre = True
 

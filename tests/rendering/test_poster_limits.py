@@ -32,13 +32,25 @@ def wide_table(columns: int) -> str:
     return f"{head}\n{rule}\n{row}\n"
 
 
-def test_a_table_wider_than_the_sheet_is_an_error_naming_the_item(tmp_path):
+def test_a_table_wider_than_the_sheet_is_an_error_naming_the_item(tmp_path, monkeypatch):
+    """60 columns cannot fit even one character each: refused before layout (2,000 columns took WeasyPrint 12 s)."""
+    never_laid_out(monkeypatch)
     files = {"wide.md": item("很宽的统计表", body=wide_table(60)), "fine.md": item("普通事项", body=wide_table(3))}
     with pytest.raises(Problems) as failure:
         build(tmp_path, files, BOARD)
     (problem,) = failure.value.problems
     assert problem.path.endswith("content/wide.md") and problem.line == 2
     assert "大厅公开栏" in problem.message and "超出版面" in problem.message and "表格" in problem.message
+    assert "60 列" in problem.message and "31 列" in problem.message
+
+
+def test_what_overflows_once_laid_out_is_an_error_naming_the_item(tmp_path):
+    """A code block keeps its lines (white-space: pre): a long one runs past the column, found in the layout."""
+    body = "运行记录：\n\n```\n" + "0123456789" * 30 + "\n```\n"
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, {"log.md": item("运行记录", body=body), "fine.md": item("普通事项")}, BOARD)
+    (problem,) = failure.value.problems
+    assert problem.path.endswith("content/log.md") and "打印时会被截掉" in problem.message
 
 
 def printed(path: Path) -> str:
