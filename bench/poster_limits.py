@@ -1,5 +1,6 @@
 """Poster cost of pathological items beside a normal one of the same size: one A3 board holding one item, the
-poster step alone (layout, PDF, checks), each case in its own process under a time limit. Prints a table.
+poster step alone (layout, PDF, checks), each case in its own process under a time limit. Prints a table with
+each case's peak memory (the child's maximum resident set).
 
     .venv/bin/python -m bench.poster_limits [--only NAME] [--timeout S] [--profile NAME]
 
@@ -14,6 +15,7 @@ import io
 import json
 import pstats
 import re
+import resource
 import struct
 import subprocess
 import sys
@@ -66,6 +68,8 @@ CASES: dict[str, Callable[[], dict[str, str | bytes]]] = {
     "table 2,000 columns": lambda: {"a.md": item("表", body=_table(4_000, 2_000))},
     "30 items of 1,000 CJK": lambda: {f"i{n}.md": item(f"第{n}项", body=(CJK * 30)[n : n + 1000]) for n in range(30)},
     "image 2,000 x 1,500": lambda: {"a.md": item("图", body="![图](p.png)"), "p.png": png(2_000, 1_500)},
+    "image 8,000 x 5,000": lambda: {"a.md": item("图", body="![图](p.png)"), "p.png": png(8_000, 5_000)},
+    "image 12,000 x 12,000": lambda: {"a.md": item("图", body="![图](p.png)"), "p.png": png(12_000, 12_000)},
     "image 20,000 x 20,000": lambda: {"a.md": item("图", body="![图](p.png)"), "p.png": png(20_000, 20_000)},
 }
 
@@ -92,7 +96,8 @@ def poster_step(files: dict[str, str | bytes]) -> dict[str, object]:
             info = subprocess.run(["pdfinfo", str(Path(scratch) / "b.pdf")], capture_output=True, text=True).stdout
             pages = int(re.search(r"Pages:\s+(\d+)", info)[1])
     said = [p.message for p in errors] or [f"warning: {p.message}" for p in warnings]
-    return {"seconds": seconds, "bytes": size, "pages": pages, "said": said[0][:70] if said else ""}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this process's peak: one case alone
+    return {"seconds": seconds, "bytes": size, "pages": pages, "peak": peak, "said": said[0][:70] if said else ""}
 
 
 def main() -> None:
@@ -113,21 +118,22 @@ def main() -> None:
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
         print(out.getvalue())
         return
-    print("| case | content | poster step | pages | s per MB | result |\n|---|---|---|---|---|---|")
+    print("| case | content | poster step | pages | s per MB | peak memory | result |\n|---|---|---|---|---|---|---|")
     for name in [n for n in CASES if not args.only or args.only in n]:
         command = [sys.executable, "-m", "bench.poster_limits", "--case", name]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout, check=True)
         except subprocess.TimeoutExpired:
-            print(f"| {name} | | > {args.timeout:.0f} s | | | stopped |", flush=True)
+            print(f"| {name} | | > {args.timeout:.0f} s | | | | stopped |", flush=True)
             continue
         except subprocess.CalledProcessError as failure:
-            print(f"| {name} | | | | | failed: {failure.stderr.strip().splitlines()[-1][:70]} |", flush=True)
+            print(f"| {name} | | | | | | failed: {failure.stderr.strip().splitlines()[-1][:70]} |", flush=True)
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
         per_mb = r["seconds"] / (r["bytes"] / 1e6)
         print(
-            f"| {name} | {r['bytes'] / 1000:.1f} KB | {r['seconds']:.2f} s | {r['pages']} | {per_mb:.0f} | {r['said']} |",
+            f"| {name} | {r['bytes'] / 1000:.1f} KB | {r['seconds']:.2f} s | {r['pages']} | {per_mb:.0f} "
+            f"| {r['peak']:.0f} MB | {r['said']} |",
             flush=True,
         )
 
