@@ -90,15 +90,16 @@ def breakable(html: str) -> str:
     (not in tags, nor in the <head>'s style), a break opportunity every 16 characters of a long unbroken run,
     and long texts in short spans. Made only for WeasyPrint, after the leak scan has read the HTML as it is: a
     zero-width space or a tag inside a passage would hide it from the scan."""
-    start = html.find(">", html.find("<body")) + 1  # the text after the <body> tag, not its attributes
-    if not start or "<body" not in html:
+    body = html.find("<body")
+    if body < 0:
         return html
+    start = html.find(">", body) + 1  # the text after the <body> tag, not its attributes
 
     def text(match: re.Match[str]) -> str:
         if match[1]:
             return match[1]
         broken = _RUN.sub("\\1\u200b", match[2])
-        if len(broken) <= _PIECE_LENGTH:
+        if len(broken) <= _PIECE_LENGTH or broken.isspace():  # the template's indentation stays as it is
             return broken
         return "".join(f"<span>{piece}</span>" for piece in _PIECE.findall(broken))
 

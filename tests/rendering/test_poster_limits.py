@@ -266,7 +266,7 @@ def test_breakable_keeps_every_character_and_leaves_markup_alone():
     page = (
         f'<html><head><style>p::after {{ content: "{run}"; }}</style></head>'
         f'<body class="{run}"><p><a href="https://example.cn/{run}">{run}&amp;{run[:20]}</a>'
-        f"中文{'字' * 300}</p><pre>{run}</pre></body></html>"
+        f"中文{'字' * 300}</p><pre>{run}</pre><table>{' ' * 150}<tr><td>1</td></tr></table></body></html>"
     )
     made = breakable(page)
     assert made.partition("<body")[0] == page.partition("<body")[0]  # the style sheet as it was
@@ -275,6 +275,7 @@ def test_breakable_keeps_every_character_and_leaves_markup_alone():
     assert f"{'x' * 16}\u200b{'x' * 16}\u200b{'x' * 8}&amp;" in made
     assert "字\u200b" not in made  # full-width text breaks anywhere already
     assert all(len(piece) <= 100 for piece in re.findall(r"<span>([^<]*)</span>", made))
+    assert f"<table>{' ' * 150}<tr>" in made  # white space between tags is no text: no span in a table
     assert re.sub(r"</?span>|\u200b", "", made) == page
 
 
