@@ -7,6 +7,8 @@ an item no board can hold would only be cut off: such input is refused at the co
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import math
 import re
@@ -103,30 +105,52 @@ _IMAGE = re.compile(r'<img [^>]*?src="files/([^"#?]+)')
 
 def oversized_images(items: Iterable[Item], files: Mapping[str, bytes]) -> list[Problem]:
     """Each image in an item's body that WeasyPrint could not decode within the pixel budget, or not at all
-    (it would leave the poster without it), as an error at the line of the item's file that names it.
-    Dimensions come from the image's header: nothing is decoded here."""
+    (it would leave the poster without it), as an error at the line of the item's file that names it; in an
+    SVG, each picture it embeds (the only pictures parsing.media lets it hold: data: URIs of PNG, JPEG, GIF,
+    WebP). Dimensions come from each picture's header: nothing is decoded here."""
     problems = []
     for item in items:
         for source in dict.fromkeys(unquote(s) for s in _IMAGE.findall(item.body_html)):
-            if source.lower().endswith(".svg") or source not in files:
-                continue  # SVG is drawn by WeasyPrint itself, and checked when the item is read (parsing.media)
-            size = dimensions(files[source])
-            if size is None:
-                message = (
-                    f"图片“{source}”无法读取（文件已损坏，或不是 PNG、JPG、GIF、WebP 等常见格式），海报上会缺少这张图。"
-                    "请用看图软件打开后另存为 PNG 或 JPG，再放入。"
-                )
-            elif size[0] * size[1] > MAX_PIXELS:
-                w, h = size
-                message = (
-                    f"图片“{source}”有 {w}×{h} 像素（{w * h / 10_000:.0f} 万像素），超过海报能处理的 "
-                    f"{MAX_PIXELS // 10_000} 万像素，排版时要占用约 {w * h * 4 / 1e9:.1f} GB 内存。"
-                    f"请把图片缩小到 {MAX_PIXELS // 10_000} 万像素以内（例如 8000×5000 像素）后再放入。"
-                )
-            else:
+            if source not in files:
                 continue
-            problems.append(Problem(item.source, _line_naming(item, files, source), message))
+            if source.lower().endswith(".svg"):
+                text = files[source].decode("utf-8", "replace")
+                pictures = [_decoded(b64) for b64 in _EMBEDDED.findall(text)]
+                verdicts = [_verdict(picture, f"SVG 图“{source}”里嵌入的图片") for picture in pictures]
+            else:
+                verdicts = [_verdict(files[source], f"图片“{source}”")]
+            line = _line_naming(item, files, source)
+            problems += [Problem(item.source, line, verdict) for verdict in verdicts if verdict][:1]
     return problems
+
+
+_EMBEDDED = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]+)", re.IGNORECASE)
+
+
+def _decoded(b64: str) -> bytes:
+    """A data: URI's picture; nothing (unreadable) when the base64 is broken, which WeasyPrint cannot read either."""
+    try:
+        return base64.b64decode(re.sub(r"\s", "", b64) + "==")
+    except binascii.Error:
+        return b""
+
+
+def _verdict(data: bytes, what: str) -> str | None:
+    """Why a picture cannot go on a poster (a sentence starting with `what`), or None."""
+    size = dimensions(data)
+    if size is None:
+        return (
+            f"{what}无法读取（文件已损坏，或不是 PNG、JPG、GIF、WebP 等常见格式），海报上会缺少这张图。"
+            "请用看图软件打开后另存为 PNG 或 JPG，再放入。"
+        )
+    w, h = size
+    if w * h <= MAX_PIXELS:
+        return None
+    return (
+        f"{what}有 {w}×{h} 像素（{w * h / 10_000:.0f} 万像素），超过海报能处理的 "
+        f"{MAX_PIXELS // 10_000} 万像素，排版时要占用约 {w * h * 4 / 1e9:.1f} GB 内存。"
+        f"请把图片缩小到 {MAX_PIXELS // 10_000} 万像素以内（例如 8000×5000 像素）后再放入。"
+    )
 
 
 def dimensions(data: bytes) -> tuple[int, int] | None:

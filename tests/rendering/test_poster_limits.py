@@ -405,3 +405,20 @@ def test_image_dimensions_come_from_the_header_of_each_format():
         assert dimensions(data.getvalue()) == (37, 23), kind
     assert dimensions(bomb(20_000, 20_000)) == (20_000, 20_000)
     assert dimensions(b"") is None
+
+
+def test_a_picture_embedded_in_an_svg_is_held_to_the_same_budget(tmp_path, monkeypatch):
+    import base64
+
+    never_laid_out(monkeypatch)
+    picture = base64.b64encode(bomb(12_000, 12_000)).decode()
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120">'
+        f'<rect width="10" height="10"/><image width="120" height="120" href="data:image/png;base64,{picture}"/></svg>'
+    )
+    files = {"chart.md": item("有图表的事项", body="统计图：\n\n![图表](images/chart.svg)\n"), "images/chart.svg": svg}
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, files, BOARD)
+    (problem,) = failure.value.problems
+    assert files["chart.md"].splitlines()[problem.line - 1] == "![图表](images/chart.svg)"
+    assert "SVG 图“images/chart.svg”里嵌入的图片有 12000×12000 像素" in problem.message
