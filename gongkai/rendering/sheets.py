@@ -78,30 +78,19 @@ def taller_than_a_column(item: Item, board: Board) -> bool:
 _UNIT = r"(?:&#?\w+;|[^\s<>&\u2e80-\U0010ffff])"
 _RUN = re.compile(rf"((?:{_UNIT}){{16}})(?={_UNIT})")
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)|([^<]+)")
-# Beside a float (a QR code), WeasyPrint measures for each line the rest of the text node it is in, laid out
-# whole: a paragraph of 20,000 characters costs 14 s instead of 2. Text is handed over in spans of at most
-# this many characters (a span adds no break opportunity and no style).
-_PIECE_LENGTH = 100
-_PIECE = re.compile(rf"(?:&#?\w+;|[^&]){{1,{_PIECE_LENGTH}}}")
 
 
 def breakable(html: str) -> str:
-    """The poster's HTML as WeasyPrint lays it out in time proportional to its length: in the text of its body
-    (not in tags, nor in the <head>'s style), a break opportunity every 16 characters of a long unbroken run,
-    and long texts in short spans. Made only for WeasyPrint, after the leak scan has read the HTML as it is: a
-    zero-width space or a tag inside a passage would hide it from the scan."""
+    """The poster's HTML with a break opportunity every 16 characters of a long unbroken run in the text of its
+    body (not in tags, nor in the <head>'s style). Made only for WeasyPrint, after the leak scan has read the
+    HTML as it is: a zero-width space inside a passage would hide it from the scan."""
     body = html.find("<body")
     if body < 0:
         return html
     start = html.find(">", body) + 1  # the text after the <body> tag, not its attributes
 
     def text(match: re.Match[str]) -> str:
-        if match[1]:
-            return match[1]
-        broken = _RUN.sub("\\1\u200b", match[2])
-        if len(broken) <= _PIECE_LENGTH or broken.isspace():  # the template's indentation stays as it is
-            return broken
-        return "".join(f"<span>{piece}</span>" for piece in _PIECE.findall(broken))
+        return match[1] or _RUN.sub("\\1\u200b", match[2])
 
     return html[:start] + _TAG_OR_TEXT.sub(text, html[start:])
 
