@@ -76,7 +76,9 @@ def taller_than_a_column(item: Item, board: Board) -> bool:
 # space: Pango then finds where a line of such a run ends within a line's length of text, where otherwise it
 # lays out the whole rest of the run for each line (3,000 characters cost seconds, 30,000 a minute).
 _UNIT = r"(?:&#?\w+;|[^\s<>&\u2e80-\U0010ffff])"
-_RUN = re.compile(rf"((?:{_UNIT}){{16}})(?={_UNIT})")
+# Never before a combining mark or a joiner: it belongs to the character before it (é written as e + ◌́).
+JOINED = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u064b-\u065f\u1ab0-\u1aff\u1dc0-\u1dff\u200c\u200d\u20d0-\u20ff\ufe20-\ufe2f"
+_RUN = re.compile(rf"((?:{_UNIT}){{16}})(?={_UNIT})(?![{JOINED}])")
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)|([^<]+)")
 
 
