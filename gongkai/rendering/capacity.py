@@ -29,10 +29,12 @@ SHEETS_PER_BOARD = 8
 MAX_PIXELS = 40_000_000
 
 # poster.css: 16 mm side margins, 24 mm at the top and the bottom. The smallest type it sets is table text,
-# 12 pt on 1.4 lines; a table row adds 2 mm of padding and its rule, a table column 4 mm and its rule.
+# 12 pt on 1.4 lines; a table row adds 2 mm of padding, a table column 4 mm (rules not counted: a lower bound).
 _SIDE_MARGINS_MM, _TOP_BOTTOM_MM = 32, 48
 _PT_MM = 25.4 / 72
-_ROW_MM, _COLUMN_MM = 2.5, 4.3
+_ROW_MM, _COLUMN_MM = 2.0, 4.0
+# The narrowest a character other than a full-width one can be (i, l, a full stop), in em: for a lower bound.
+NARROWEST = 0.25
 _BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre", "div", "dt", "dd"})
 _WIDE = re.compile(r"[\u2e80-\U0010ffff]")  # full-width (CJK) characters: 1 em; anything else about 0.55 em
 
@@ -43,50 +45,56 @@ class Extent:
 
     lines: int
     rows: int  # table rows, each of which also takes its padding
-    columns: int = 0  # the most cells in a table row
+    columns: int = 0  # the columns of the widest table (at its narrowest)
+    table_em: float = 0.0  # the widest table at its narrowest: each column as wide as its widest character
+
+    def table_mm(self, size_pt: float) -> float:
+        return self.table_em * size_pt * _PT_MM + self.columns * _COLUMN_MM
 
     def height_mm(self, size_pt: float, leading: float) -> float:
         return self.lines * size_pt * _PT_MM * leading + self.rows * _ROW_MM
 
 
-def width_em(text: str) -> float:
+def width_em(text: str, narrow: float = 0.55) -> float:
+    """Its width in em: a full-width character 1 em, any other `narrow` (0.55 is typical of digits and Latin)."""
     wide = len(_WIDE.findall(text))
-    return wide + 0.55 * (len(text) - wide)
+    return wide + narrow * (len(text) - wide)
 
 
-def extent(body_html: str, line_em: float) -> Extent:
-    """The body's lines and table rows when each line holds `line_em` em: a lower bound of its real height,
-    since a table cell's lines are shorter than a whole line."""
-    reader = _Lines(line_em)
+def extent(body_html: str, line_em: float, narrow: float = 0.55) -> Extent:
+    """The body's lines and table rows when each line holds `line_em` em and a character other than a full-width
+    one is `narrow` em wide; each table cell's lines counted as whole lines."""
+    reader = _Lines(line_em, narrow)
     reader.feed(body_html)
     reader.close()
     reader.end_block()
-    return Extent(reader.lines, reader.rows, reader.columns)
+    reader.end_table()
+    return Extent(reader.lines, reader.rows, reader.columns, reader.table_em)
 
 
 def sheets_needed(item: Item, board: Board) -> float:
-    """The fewest sheets of the board's paper the item's body could take: all of it in the smallest type,
-    across the sheet's whole width, with no space lost at column or page ends."""
-    width, height = board.size_mm
-    line_em = (width - _SIDE_MARGINS_MM) / (12 * _PT_MM)
-    return extent(item.body_html, line_em).height_mm(12, 1.4) / (height - _TOP_BOTTOM_MM)
+    """The fewest sheets of the board's paper the item's body could take (a lower bound): all of it in the
+    smallest type and its narrowest characters, across the sheet's whole width, no space lost at column or page
+    ends."""
+    return _lower_bound(item, board).height_mm(12, 1.4) / (board.size_mm[1] - _TOP_BOTTOM_MM)
 
 
-def most_columns(board: Board) -> int:
-    """The most table columns a sheet holds, each one character of the smallest type wide."""
-    return int((board.size_mm[0] - _SIDE_MARGINS_MM) / (12 * _PT_MM + _COLUMN_MM))
+def _lower_bound(item: Item, board: Board) -> Extent:
+    return extent(item.body_html, (board.size_mm[0] - _SIDE_MARGINS_MM) / (12 * _PT_MM), NARROWEST)
 
 
 def too_large(items: Iterable[Item], board: Board) -> list[Problem]:
     """Each item no board could hold, as an error naming it and saying what to do."""
     problems = []
     where = f"（公开栏“{board.title}”）"
+    printable = board.size_mm[0] - _SIDE_MARGINS_MM
     for item in items:
-        columns = extent(item.body_html, math.inf).columns if "<table" in item.body_html else 0
-        if columns > most_columns(board):
+        least = _lower_bound(item, board)
+        if least.table_mm(12) > printable:
             message = (
-                f"这个事项的表格有 {columns} 列，即使每格只放一个字也超出版面：一张{board.paper}纸最多排约 "
-                f"{most_columns(board)} 列{where}。请把表格拆成几张窄表，或把原件作为附件（PDF）。"
+                f"这个事项的表格有 {least.columns} 列，即使每格只排一个字，也要约 {least.table_mm(12):.0f} 毫米宽，"
+                f"超出版面：{board.paper}纸除去页边只有 {printable} 毫米宽{where}。"
+                "请把表格拆成几张窄表，或把原件作为附件（PDF）。"
             )
         elif (sheets := sheets_needed(item, board)) > SHEETS_PER_BOARD:
             message = (
@@ -189,13 +197,21 @@ def _line_naming(item: Item, files: Mapping[str, bytes], source: str) -> int:
 class _Lines(HTMLParser):
     """Counts the lines of text (and table rows) a body takes when each line holds `line_em` em."""
 
-    def __init__(self, line_em: float) -> None:
+    def __init__(self, line_em: float, narrow: float) -> None:
         super().__init__()
-        self.line_em = line_em
+        self.line_em, self.narrow = line_em, narrow
         self.lines = self.rows = self.columns = 0
-        self.cells = 0  # in the row being read
+        self.table_em = 0.0
+        self.widest: list[float] = []  # the table being read: each column's widest character, in em
+        self.cell = -1  # the column of the cell being read (or last read) in the row
+        self.in_cell = False
         self.em = 0.0  # of the block being read
         self.pre = False
+
+    def end_table(self) -> None:
+        if sum(self.widest) >= self.table_em:
+            self.table_em, self.columns = sum(self.widest), len(self.widest)
+        self.widest = []
 
     def end_block(self) -> None:
         if self.em:
@@ -205,28 +221,38 @@ class _Lines(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCKS or tag == "br":
             self.end_block()
-        if tag == "tr":
+        if tag == "table":
+            self.end_table()
+        elif tag == "tr":
             self.rows += 1
-            self.cells = 0
+            self.cell = -1
         elif tag in ("td", "th"):
-            self.cells += 1
-            self.columns = max(self.columns, self.cells)
+            self.cell += 1
+            self.widest += [0.0] * (self.cell + 1 - len(self.widest))
+            self.in_cell = True
         if tag == "pre":
             self.pre = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCKS:
             self.end_block()
+        if tag == "table":
+            self.end_table()
+        if tag in ("td", "th", "table"):
+            self.in_cell = False
         if tag == "pre":
             self.pre = False
 
     def handle_data(self, data: str) -> None:
         if not self.pre and data.isspace():  # the line breaks between blocks of the HTML
             return
+        if self.in_cell and data.strip():  # a cell is at least as wide as its widest character
+            widest = 1.0 if _WIDE.search(data) else self.narrow
+            self.widest[self.cell] = max(self.widest[self.cell], widest)
         if self.pre:  # each line of a code block is a line
             *whole, data = data.split("\n")
             for line in whole:
-                self.em += width_em(line)
+                self.em += width_em(line, self.narrow)
                 self.end_block()
                 self.lines += not line  # an empty line still takes its height
-        self.em += width_em(data)
+        self.em += width_em(data, self.narrow)

@@ -41,7 +41,15 @@ def test_a_table_wider_than_the_sheet_is_an_error_naming_the_item(tmp_path, monk
     (problem,) = failure.value.problems
     assert problem.path.endswith("content/wide.md") and problem.line == 2
     assert "大厅公开栏" in problem.message and "超出版面" in problem.message and "表格" in problem.message
-    assert "60 列" in problem.message and "31 列" in problem.message
+    assert "60 列" in problem.message and "约 494 毫米宽" in problem.message and "265 毫米" in problem.message
+
+
+def test_a_table_that_fits_at_its_narrowest_is_printed_whole(tmp_path):
+    """The column estimate is a lower bound: 30 columns of digits fit an A3 sheet, so they are laid out."""
+    head = "| " + " | ".join(str(n % 10) for n in range(30)) + " |\n" + "|---" * 30 + "|\n"
+    body = head + "| " + " | ".join(str(9 - n % 10) for n in range(30)) + " |\n"
+    path = pdf(build(tmp_path, {"digits.md": item("数字表", body=body)}, BOARD), "b", tmp_path)
+    assert "0123456789" * 3 in printed(path) and "9876543210" * 3 in printed(path)
 
 
 def test_what_overflows_once_laid_out_is_an_error_naming_the_item(tmp_path):
