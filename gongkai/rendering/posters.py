@@ -14,8 +14,9 @@ from urllib.parse import unquote
 
 from gongkai.model import Audience, Board, Config
 from gongkai.problems import Problem
+from gongkai.rendering.capacity import oversized_images, too_large
 from gongkai.rendering.qr import qr_svg
-from gongkai.rendering.sheets import runs
+from gongkai.rendering.sheets import breakable, runs
 from gongkai.rendering.site import sections
 from gongkai.rendering.templates import environment, href, render
 from gongkai.visibility import View, carried_by
@@ -35,7 +36,8 @@ class PosterSource:
     key: str  # hash of everything the PDF depends on: the HTML (items, config, templates), QR URLs, fonts, WeasyPrint
 
     def complete_html(self) -> str:
-        html = self.html
+        """The HTML handed to WeasyPrint: with break opportunities in long runs, and the QR codes drawn."""
+        html = breakable(self.html)
         for n, url in enumerate(self.qr_urls):
             html = html.replace(_placeholder(n), qr_svg(url))
         return html
@@ -97,11 +99,16 @@ def render_posters(
     previous: Mapping[str, tuple[str, bytes]],
     progress: Progress | None = None,
 ) -> tuple[list[tuple[str, bytes]], list[Problem], list[Problem]]:
-    """PDFs for every board, reusing the previous build's PDF when its key is unchanged.
+    """PDFs for every board, reusing the previous build's PDF when its key is unchanged. A board showing an item
+    that no board could hold, or an image too large to decode, is refused before any layout.
     Returns (outputs, errors, warnings)."""
     outputs, errors, warnings = [], [], []
     fonts = None
     for source in sources:
+        shown = [s.item for s in source.view.current if s.full]
+        if refused := too_large(shown, source.board) + oversized_images(shown, files):
+            errors.extend(refused)
+            continue
         cached = previous.get(source.board.key)
         if cached and cached[0] == source.key:
             outputs.append((source.path, cached[1]))

@@ -3,17 +3,23 @@ whose tables need the sheet's whole width set across it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from gongkai.model import Board, Item
+from gongkai.rendering.capacity import extent
 from gongkai.rendering.site import Section
 from gongkai.visibility import Shown
 
 # The sheet as poster.css lays it out: 16 mm side margins, 12 mm between columns, table text at 12 pt with
 # 2 mm padding either side of a cell. Two columns, three on landscape sheets, one on portrait A4.
 _SIDE_MARGINS_MM, _COLUMN_GAP_MM, _TABLE_EM_MM, _CELL_PADDING_MM = 32, 12, 12 * 25.4 / 72, 4
+# Body text: 14 pt on 1.6 lines (12 pt on A4); 24 mm margins at the top and the bottom of a sheet.
+_TOP_BOTTOM_MM, _LEADING = 48, 1.6
+# An item estimated taller than this share of a column may break between columns (see `taller_than_a_column`).
+_LONG = 0.75
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class Block:
     shown: Shown
     group: str = ""
     category: str = ""
+    long: bool = False  # taller than a column: it may break between columns (poster.css .long)
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,9 @@ def runs(sections: Iterable[Section], board: Board) -> tuple[Run, ...]:
     for section in sections:
         for n, (entry, shown) in enumerate(section.categories):
             for k, s in enumerate(shown):
-                block = Block(s, section.group if n == 0 and k == 0 else "", entry.name if k == 0 else "")
                 wide = s.full and wider_than_a_column(s.item, board)
+                long = s.full and not wide and taller_than_a_column(s.item, board)
+                block = Block(s, section.group if n == 0 and k == 0 else "", entry.name if k == 0 else "", long)
                 if out and out[-1].wide == wide:
                     out[-1] = Run(wide, (*out[-1].blocks, block))
                 else:
@@ -47,10 +55,52 @@ def runs(sections: Iterable[Section], board: Board) -> tuple[Run, ...]:
     return tuple(out)
 
 
+def _columns(board: Board) -> int:
+    return 1 if (board.paper, board.orientation) == ("A4", "portrait") else 3 if board.orientation == "landscape" else 2
+
+
+def taller_than_a_column(item: Item, board: Board) -> bool:
+    """Whether the item's body alone would fill most of a column. Such an item may break between columns: kept
+    whole (break-inside: avoid-column), WeasyPrint lays the sheet out again for every pixel it tries while
+    balancing the columns (seconds per sheet) and then breaks the item anyway, a sheet later."""
+    width, height = board.size_mm
+    columns = _columns(board)
+    size_pt = 12 if board.paper == "A4" else 14
+    column_mm = (width - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns - 1)) / columns
+    lines = extent(item.body_html, column_mm / (size_pt * 25.4 / 72))
+    return lines.height_mm(size_pt, _LEADING) > _LONG * (height - _TOP_BOTTOM_MM)
+
+
+# Runs of characters with no break opportunity between them (Latin letters, digits, URLs; a character entity
+# counts as one): full-width characters and white space break anywhere. Every 16 of them gets a zero-width
+# space: Pango then finds where a line of such a run ends within a line's length of text, where otherwise it
+# lays out the whole rest of the run for each line (3,000 characters cost seconds, 30,000 a minute).
+_UNIT = r"(?:&#?\w+;|[^\s<>&\u2e80-\U0010ffff])"
+# Never before a combining mark or a joiner: it belongs to the character before it (é written as e + ◌́).
+JOINED = "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u064b-\u065f\u1ab0-\u1aff\u1dc0-\u1dff\u200c\u200d\u20d0-\u20ff\ufe20-\ufe2f"
+_RUN = re.compile(rf"((?:{_UNIT}){{16}})(?={_UNIT})(?![{JOINED}])")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)|([^<]+)")
+
+
+def breakable(html: str) -> str:
+    """The poster's HTML with a break opportunity every 16 characters of a long unbroken run in the text of its
+    body (not in tags, nor in the <head>'s style). Made only for WeasyPrint, after the leak scan has read the
+    HTML as it is: a zero-width space inside a passage would hide it from the scan."""
+    body = html.find("<body")
+    if body < 0:
+        return html
+    start = html.find(">", body) + 1  # the text after the <body> tag, not its attributes
+
+    def text(match: re.Match[str]) -> str:
+        return match[1] or _RUN.sub("\\1\u200b", match[2])
+
+    return html[:start] + _TAG_OR_TEXT.sub(text, html[start:])
+
+
 def wider_than_a_column(item: Item, board: Board) -> bool:
     """Whether one of the item's tables needs more than a column's width to set its cells on one line each:
     such an item spans the sheet instead of squeezing its cells to two or three characters a line."""
-    columns = 1 if (board.paper, board.orientation) == ("A4", "portrait") else 3 if board.orientation == "landscape" else 2
+    columns = _columns(board)
     if columns == 1 or "<table" not in item.body_html:
         return False
     column_mm = (board.size_mm[0] - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns - 1)) / columns

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gongkai.problems import Problems
 from tests.rendering.test_posters import build, pdf
-from tests.scratch import item
+from tests.scratch import default_sigint, item
 
 BOARD = {"b": {"title": "大厅公开栏", "audience": "public"}}
 PNG = bytes.fromhex(
@@ -28,22 +32,63 @@ def wide_table(columns: int) -> str:
     return f"{head}\n{rule}\n{row}\n"
 
 
-def test_a_table_wider_than_the_sheet_is_an_error_naming_the_item(tmp_path):
+def test_a_table_wider_than_the_sheet_is_an_error_naming_the_item(tmp_path, monkeypatch):
+    """60 columns cannot fit even one character each: refused before layout (2,000 columns took WeasyPrint 12 s)."""
+    never_laid_out(monkeypatch)
     files = {"wide.md": item("很宽的统计表", body=wide_table(60)), "fine.md": item("普通事项", body=wide_table(3))}
     with pytest.raises(Problems) as failure:
         build(tmp_path, files, BOARD)
     (problem,) = failure.value.problems
     assert problem.path.endswith("content/wide.md") and problem.line == 2
     assert "大厅公开栏" in problem.message and "超出版面" in problem.message and "表格" in problem.message
+    assert "60 列" in problem.message and "约 494 毫米宽" in problem.message and "265 毫米" in problem.message
 
 
-def test_an_unbroken_string_wraps_and_every_character_is_printed(tmp_path):
+def test_a_table_that_fits_at_its_narrowest_is_printed_whole(tmp_path):
+    """The column estimate is a lower bound: 30 columns of digits fit an A3 sheet, so they are laid out."""
+    head = "| " + " | ".join(str(n % 10) for n in range(30)) + " |\n" + "|---" * 30 + "|\n"
+    body = head + "| " + " | ".join(str(9 - n % 10) for n in range(30)) + " |\n"
+    path = pdf(build(tmp_path, {"digits.md": item("数字表", body=body)}, BOARD), "b", tmp_path)
+    assert "0123456789" * 3 in printed(path) and "9876543210" * 3 in printed(path)
+
+
+def test_what_overflows_once_laid_out_is_an_error_naming_the_item(tmp_path):
+    """A code block keeps its lines (white-space: pre): a long one runs past the column, found in the layout."""
+    body = "运行记录：\n\n```\n" + "0123456789" * 30 + "\n```\n"
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, {"log.md": item("运行记录", body=body), "fine.md": item("普通事项")}, BOARD)
+    (problem,) = failure.value.problems
+    assert problem.path.endswith("content/log.md") and "打印时会被截掉" in problem.message
+
+
+def printed(path: Path) -> str:
+    """The poster's text without white space, and without what stands between the pieces of a text that runs
+    over a page break: the page headers and footers, and the caption of a QR code (drawn first on its page)."""
+    raw = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        preexec_fn=default_sigint,
+    )
+    between = ("公开日期", "意见箱", "扫码查看")
+    body = "".join(line for line in raw.stdout.splitlines() if not any(b in line for b in between))
+    return re.sub(r"\s", "", body)
+
+
+def test_an_unbroken_string_wraps_and_every_character_is_printed(tmp_path, monkeypatch):
+    import weasyprint
+
+    handed: list[str] = []  # the HTML WeasyPrint is given: break opportunities in the run, which lays out linearly
+    html = weasyprint.HTML
+    monkeypatch.setattr(weasyprint, "HTML", lambda string, **keys: handed.append(string) or html(string=string, **keys))
     url = "https://example.cn/" + "a1b2c3d4e5" * 300  # 3,019 characters without a break opportunity
     path = pdf(build(tmp_path, {"url.md": item("很长的网址", body=url)}, BOARD), "b", tmp_path)
-    raw = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
-    # Page headers and footers stand between the pieces of the string that run over a page break.
-    body = "".join(line for line in raw.stdout.splitlines() if "公开日期" not in line and "意见箱" not in line)
-    assert re.sub(r"\s", "", body).count("a1b2c3d4e5") == 300
+    (given,) = handed
+    body = given.partition("<body")[2]
+    assert max(map(len, re.findall(r"[\w:/.]+", body))) == 16  # a zero-width space after every 16 characters
+    assert body.replace("\u200b", "").count("a1b2c3d4e5" * 300) == 1
+    assert printed(path).count("a1b2c3d4e5") == 300
 
 
 def test_replacing_an_embedded_image_redraws_the_poster(tmp_path):
@@ -75,15 +120,14 @@ HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 PT = 96 / 72  # CSS px per point
 
 
-def laid_out(tmp_path: Path, files: dict, board: str = "b", catalog: dict | None = None):
-    """The board's poster as WeasyPrint lays it out: the HTML and files the build prints (the PDF itself is
-    not written: layout is what these tests read, and it is the slow part)."""
+def poster_source(tmp_path: Path, files: dict, board: str = "b", catalog: dict | None = None):
+    """The board's PosterSource as the build makes it, and the content files it embeds."""
     import copy
     from datetime import date
 
     from gongkai.pipeline import Options, run
     from gongkai.reading import read_snapshot
-    from gongkai.rendering.posters import lay_out, poster_sources
+    from gongkai.rendering.posters import poster_sources
     from tests.scratch import CONFIG, make_site
 
     config = copy.deepcopy(CONFIG) | {"boards": BOARD}
@@ -93,7 +137,15 @@ def laid_out(tmp_path: Path, files: dict, board: str = "b", catalog: dict | None
     result = run(shot, Options(day=date(2026, 11, 20), posters=False), {}, "")
     sources = poster_sources(result.config, result.views, shot.templates, shot.templates_root, "", shot.content)
     (source,) = [s for s in sources if s.board.key == board]
-    return lay_out(source, shot.content)
+    return source, shot.content
+
+
+def laid_out(tmp_path: Path, files: dict, board: str = "b", catalog: dict | None = None):
+    """The board's poster as WeasyPrint lays it out: the HTML and files the build prints (the PDF itself is
+    not written: layout is what these tests read, and it is the slow part)."""
+    from gongkai.rendering.posters import lay_out
+
+    return lay_out(*poster_source(tmp_path, files, board, catalog))
 
 
 def blocks(document) -> list[dict]:
@@ -210,3 +262,194 @@ def test_a_table_up_to_twelve_columns_lays_out_across_the_sheet(tmp_path):
     document = laid_out(tmp_path, files)
     (table,) = [b for b in blocks(document) if b["tag"] == "table"]
     assert table["right"] - table["x"] > 0.9 * document.pages[0]._page_box.width
+
+
+# --- Bounded in time and memory: refused before layout, or laid out in time proportional to the text ---
+
+
+def test_breakable_keeps_every_character_and_leaves_markup_alone():
+    from gongkai.rendering.sheets import breakable
+
+    run = "x" * 40
+    page = (
+        f'<html><head><style>p::after {{ content: "{run}"; }}</style></head>'
+        f'<body class="{run}"><p><a href="https://example.cn/{run}">{run}&amp;{run[:20]}</a>'
+        f"中文{'字' * 300}</p><pre>{run}</pre><table>{' ' * 150}<tr><td>1</td></tr></table></body></html>"
+    )
+    made = breakable(page)
+    assert made.partition("<body")[0] == page.partition("<body")[0]  # the style sheet as it was
+    assert f'class="{run}"' in made and f'href="https://example.cn/{run}"' in made  # no attribute touched
+    assert "&amp;" in made and "\u200b" * 2 not in made  # an entity is one character, never cut
+    assert f"{'x' * 16}\u200b{'x' * 16}\u200b{'x' * 8}&amp;" in made
+    assert "字\u200b" not in made  # full-width text breaks anywhere already
+    accented = "e\u0301" * 20  # é as e and a combining accent: never parted
+    assert "\u200b\u0301" not in breakable(f"<body><p>{accented}</p>") and "\u200b" in breakable(f"<body><p>{accented}</p>")
+    assert made.replace("\u200b", "") == page
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_breakable_adds_only_zero_width_spaces(text):
+    from html import escape
+
+    from gongkai.rendering.sheets import JOINED, breakable
+
+    page = f"<html><body><p>{escape(text.replace(chr(0x200B), ''))}</p></body></html>"
+    made = breakable(page)
+    assert made.replace("\u200b", "") == page
+    joined = re.sub(f"[{JOINED}]", "", made)  # a combining mark or joiner goes with the character before it
+    units = re.sub(r"&#?\w+;", "e", re.sub(r"<[^>]*>", " ", joined.replace("\u200b", " ")))
+    assert all(len(run) <= 16 for run in re.findall(r"[^\s\u2e80-\U0010ffff]+", units))
+
+
+def test_the_leak_scan_reads_the_poster_before_break_opportunities_are_added(tmp_path):
+    """A hostile poster template prints a withdrawn item's text: the scan finds its passages, although in the
+    HTML handed to WeasyPrint a zero-width space cuts each of them."""
+    import shutil
+
+    from gongkai.rendering.sheets import breakable
+    from tests.scratch import REPO
+
+    letters = "абвгдежзийклмнопрстуфхцчшщъыьэ"  # 30 letters that are not Chinese, in one unbroken run
+    body = "ab;" + letters  # a break opportunity after 16 characters falls inside both passages of the run
+    assert letters[:16] not in breakable(f"<body>{body}") and letters[-16:] not in breakable(f"<body>{body}")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    poster = tmp_path / "templates" / "poster.html"
+    poster.write_text(poster.read_text("utf-8").replace("{% if s.full %}", "{{ bodies[item.id] | safe }}{% if s.full %}", 1))
+    files = {
+        "gone.md": item("撤销的公示", status="withdrawn", withdrawn_reason="材料有误", withdrawn_on="2026-11-18", body=body),
+        "open.md": item("公开的通知"),
+    }
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, files, BOARD)
+    (problem,) = failure.value.problems
+    assert problem.path.endswith("content/gone.md") and "泄露检查未通过" in problem.message
+    assert "posters/b.pdf" in problem.message
+
+
+def never_laid_out(monkeypatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the refused input reached WeasyPrint")
+
+    monkeypatch.setattr("gongkai.rendering.posters.lay_out", refuse)
+
+
+def table_rows(rows: int) -> str:
+    return "| 序号 | 姓名 | 金额 |\n|---|---|---|\n" + "".join(f"| {n} | 党员{n} | {n}.00 |\n" for n in range(rows))
+
+
+def test_an_item_no_board_could_hold_is_refused_before_layout(tmp_path, monkeypatch):
+    never_laid_out(monkeypatch)
+    files = {"fine.md": item("普通事项"), "dues.md": item("全年党费明细", body=table_rows(3_000))}
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, files, BOARD)
+    (problem,) = failure.value.problems
+    assert problem.path.endswith("content/dues.md") and problem.line == 2
+    assert "大厅公开栏" in problem.message and "张A3纸" in problem.message and "附件" in problem.message
+
+
+def test_the_capacity_estimate_never_exceeds_the_sheets_really_printed(tmp_path):
+    """The estimate is a lower bound: what it refuses could not be printed on fewer sheets either."""
+    from gongkai.rendering.capacity import sheets_needed
+    from gongkai.rendering.posters import lay_out
+
+    files = {
+        "dues.md": item("党费明细", body=table_rows(150)),
+        "long.md": item("长篇通知", body="\n\n".join(["根据党务公开工作安排，现将有关情况公开如下。" * 12] * 12)),
+        "url.md": item("很长的网址", body="https://example.cn/" + "a1b2c3d4e5" * 300),
+    }
+    source, content = poster_source(tmp_path, files)
+    estimate = sum(sheets_needed(s.item, source.board) for s in source.view.current)
+    assert 3 < estimate <= len(lay_out(source, content).pages)
+
+
+def test_an_item_taller_than_a_column_may_break_between_columns(tmp_path):
+    """Kept whole, it costs WeasyPrint a layout of the sheet per pixel of column balancing, and a wasted sheet;
+    beside its QR code (a float), a layout of the rest of its paragraph for every line: its body is set below
+    the QR code in a formatting context of its own, where no float is."""
+    from gongkai.rendering.posters import lay_out
+
+    files = {
+        "long.md": item("长篇通知", body="\n\n".join(["根据党务公开工作安排，现将有关情况公开如下。" * 12] * 8)),
+        "short.md": item("短通知", body="请按时参加。"),
+    }
+    source, content = poster_source(tmp_path, files)
+    articles = dict(re.findall(r'<article class="([^"]*)" data-item="([^"]*)"', source.html))
+    assert {v: k for k, v in articles.items()} == {"long": "item long", "short": "item"}
+    document = lay_out(source, content)
+    found = blocks(document)
+    article = next(b["element"] for b in found if b["element"].get("data-item") == "long")
+    qr, body = (next(e for e in article if e.get("class") == name) for name in ("qr", "body"))
+    boxes = {"qr": [], "body": []}  # the laid-out boxes of the QR code and of the body: (page, box)
+    for number, page in enumerate(document.pages):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            if element is qr or element is body:
+                boxes[element.get("class")].append((number, box))
+            stack.extend(getattr(box, "children", None) or ())
+    ((page, figure),) = boxes["qr"]
+    assert all(b.establishes_formatting_context() for _, b in boxes["body"])
+    (beside,) = [b for n, b in boxes["body"] if n == page and b.position_x < figure.position_x < b.position_x + b.width]
+    assert beside.position_y >= figure.position_y + figure.margin_height() - 1  # below it: no float beside the text
+    assert len({(b["page"], b["x"]) for b in found if b["tag"] == "p" and "根据" in "".join(b["element"].itertext())}) > 1
+    path = pdf(build(tmp_path / "b", files, BOARD), "b", tmp_path)
+    assert printed(path).count("根据党务公开工作安排，现将有关情况公开如下。") == 96
+
+
+def bomb(width: int, height: int) -> bytes:
+    """A PNG that says it is width × height pixels, in a few hundred bytes (its pixel data is cut short)."""
+    from bench.poster_limits import png
+
+    whole = png(1, 1)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    ihdr = struct.pack(">I", 13) + b"IHDR" + header + struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    return whole[:8] + ihdr + whole[8 + 25 :]
+
+
+def test_an_image_over_the_pixel_budget_is_an_error_at_its_line_before_any_decoding(tmp_path, monkeypatch):
+    never_laid_out(monkeypatch)
+    body = "会议现场：\n\n![现场照片](images/big.png)\n\n![扫描件](images/bad.png)\n"
+    files = {"pic.md": item("有图的事项", body=body), "images/big.png": bomb(20_000, 20_000), "images/bad.png": b"not a picture"}
+    assert len(files["images/big.png"]) < 200
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, files, BOARD)
+    lines = files["pic.md"].splitlines()
+    big, bad = failure.value.problems
+    assert big.path.endswith("content/pic.md") and lines[big.line - 1] == "![现场照片](images/big.png)"
+    assert "20000×20000" in big.message and "4000 万像素" in big.message and "缩小" in big.message
+    assert bad.path.endswith("content/pic.md") and lines[bad.line - 1] == "![扫描件](images/bad.png)"
+    assert "无法读取" in bad.message
+
+
+def test_image_dimensions_come_from_the_header_of_each_format():
+    import io
+
+    from PIL import Image
+
+    from gongkai.rendering.capacity import dimensions
+
+    for kind in ("PNG", "JPEG", "GIF", "WEBP", "BMP"):
+        data = io.BytesIO()
+        Image.new("RGB", (37, 23)).save(data, kind)
+        assert dimensions(data.getvalue()) == (37, 23), kind
+    assert dimensions(bomb(20_000, 20_000)) == (20_000, 20_000)
+    assert dimensions(b"") is None
+
+
+def test_a_picture_embedded_in_an_svg_is_held_to_the_same_budget(tmp_path, monkeypatch):
+    import base64
+
+    never_laid_out(monkeypatch)
+    picture = base64.b64encode(bomb(12_000, 12_000)).decode()
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120">'
+        f'<rect width="10" height="10"/><image width="120" height="120" href="data:image/png;base64,{picture}"/></svg>'
+    )
+    files = {"chart.md": item("有图表的事项", body="统计图：\n\n![图表](images/chart.svg)\n"), "images/chart.svg": svg}
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, files, BOARD)
+    (problem,) = failure.value.problems
+    assert files["chart.md"].splitlines()[problem.line - 1] == "![图表](images/chart.svg)"
+    assert "SVG 图“images/chart.svg”里嵌入的图片有 12000×12000 像素" in problem.message
