@@ -211,7 +211,7 @@ def recipe(
         if index is not None:
             outputs.append((memo_path(audience.value), index.memo()))
         if config.kiosk.audience is audience:
-            outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
+            outputs += render_kiosk(config, views[audience], snapshot.templates, snapshot.content, snapshot.templates_root)
         # A page reused from the last build was scanned then, and its key covers everything it shows.
         reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
         bundle = f"{audience.value}/{FOLDER}/"

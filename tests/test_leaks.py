@@ -311,7 +311,7 @@ def test_an_internal_kiosk_is_scanned_against_the_members_view(tmp_path, monkeyp
     monkeypatch.setattr(
         pipeline,
         "render_kiosk",
-        lambda c, seen, items, *rest: honest(c, view(items, seen.audience, date(2026, 12, 21)), items, *rest),
+        lambda c, seen, *rest: honest(c, view(result.items, seen.audience, date(2026, 12, 21)), *rest),
     )
     with pytest.raises(Problems, match=r"later\.md:\d+: 泄露检查未通过：党内输出的 kiosk/"):
         run_paths(paths)
