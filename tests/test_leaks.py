@@ -31,8 +31,10 @@ def effective_until(spec: Spec, corpus: tuple[Spec, ...]) -> date | None:
         return spec.valid_from + timedelta(days=spec.length)
     if DEFAULT_DAYS[spec.category]:
         return spec.valid_from + timedelta(days=DEFAULT_DAYS[spec.category] - 1)
+    # A newer published item of the category takes over the day it reaches everyone the older one is for: members
+    # from its start; for a public item, the public too, from the day the newer one goes public.
     successors = [
-        other.valid_from
+        other.valid_from + timedelta(days=other.public_after or 0) if spec.scope == "public" else other.valid_from
         for other in corpus
         if other.category == spec.category
         and other.status == "published"
