@@ -32,8 +32,10 @@ SAMPLES = 4  # passages kept per field: its start (where an excerpt begins), its
 # SHORTEST long) lying anywhere in it contains one looked-up gram: STRIDE - 1 + GRAM <= SHORTEST.
 GRAM = 4
 STRIDE = SHORTEST - GRAM + 1
-# Passages shorter than SHORTEST (see LETTERS) have their own index: a 2-character gram at every character.
-SHORT_GRAM, SHORT_STRIDE = NAME_LETTERS, 1
+# Passages shorter than SHORTEST but of LETTERS or more characters have their own index (2-character grams);
+# shorter ones (names: the reviewers, a handful) are one regular expression, which finds overlapping names too.
+SHORT_GRAM = 2
+SHORT_STRIDE = LETTERS - SHORT_GRAM + 1
 _SHORT_RUNS = re.compile(r"[^\s&<>\"'\\;,]+")
 _NAMES = re.compile(r"[^\s&<>\"'\\;,、，]+")  # names are listed with 、 or ，
 EXTRA_VALUES = 1_000  # texts taken from one item's `extra`: aliases may make a small file a huge structure
@@ -185,7 +187,9 @@ def scan(
         if marker.how == PASSAGE:
             by_passage.setdefault(marker.text, marker)
     grams = _index(p for p in by_passage if len(p) >= SHORTEST)
-    short_grams = _index((p for p in by_passage if len(p) < SHORTEST), SHORT_GRAM, SHORT_STRIDE)
+    short_grams = _index((p for p in by_passage if LETTERS <= len(p) < SHORTEST), SHORT_GRAM, SHORT_STRIDE)
+    names = sorted((p for p in by_passage if len(p) < LETTERS), key=len, reverse=True)
+    named = re.compile(f"(?=({'|'.join(map(re.escape, names))}))") if names else None
     allowed: list[str] = []  # what the audience may read, made once, when first needed
 
     def readable() -> str:
@@ -218,6 +222,7 @@ def scan(
                     if by_passage and not form.isascii():  # markup, numbers, addresses: no passage is ASCII only
                         found += [by_passage[p] for p in _passages_in(form, grams)]
                         found += [by_passage[p] for p in _passages_in(form, short_grams, SHORT_GRAM, SHORT_STRIDE)]
+                        found += [by_passage[m[1]] for m in named.finditer(form)] if named else []
                         volume += len(form)
             if found:
                 traces[text] = found

@@ -417,6 +417,16 @@ def test_fields_only_members_read_are_markers_for_the_public():
     assert not {"涉及群众切身利益", "王建国"} & members and {"专项整治", "内部掌握"} <= members
 
 
+def test_short_names_are_found_even_where_they_overlap():
+    """Names (2–3 characters) are looked for at every character: "李卫东" printed names both 李卫 and 卫东."""
+    first, second = make(id="a", reviewed_by="李卫"), make(id="b", reviewed_by="卫东、张明华")
+    markers = leaks.forbidden((first, second), Audience.PUBLIC, date(2026, 11, 20))
+    problems = leaks.scan([("public/index.html", "<p>经李卫东审核</p>".encode())], markers, "公开输出", lambda: "")
+    assert sorted(p.path for p in problems) == ["content/a.md", "content/b.md"]
+    problems = leaks.scan([("public/index.html", "<p>张明华</p>".encode())], markers, "公开输出", lambda: "张明华")
+    assert problems == []  # in what the public may read (an item's text names them): no leak
+
+
 def test_extra_values_are_walked_once_however_often_aliases_share_them():
     shared: list = ["专项整治工作"]
     for _ in range(60):  # 2**60 leaves if each list were walked every time it is referred to
