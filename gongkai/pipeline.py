@@ -302,6 +302,7 @@ def public_text(snapshot: Snapshot, seen: View, *extra: str, unread: tuple[str, 
     for name in unread:
         settings = settings.replace(name, "\0")
     parts = [settings, *snapshot.templates.values(), *extra]
+    parts += [item.title for item, _ in seen.notices]  # an ended item's address keeps its title (visibility.notice)
     for shown in seen.everything:
         item = shown.item
         parts += [item.title, item.withdrawn_reason, item.doc_number, item.issuer, item.department, item.index_number]

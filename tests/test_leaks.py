@@ -485,6 +485,14 @@ def test_a_template_printing_what_the_public_may_not_read_stops_the_build(tmp_pa
     assert len(problems) == (2 if "withdrawn" in name else 1)
 
 
+def test_a_short_text_inside_an_ended_items_title_is_no_false_alarm(tmp_path):
+    """An ended item's notice page prints its title: a short summary that the title holds is no leak there."""
+    ended = item("第三季度廉政谈话记录摘登", valid_from="2026-11-01", summary="廉政谈话记录", body="已谈话。")
+    paths = make_site(tmp_path, {"ended.md": ended, "open.md": item("公开事项")})
+    outputs = dict(run_paths(paths).outputs)
+    assert "第三季度廉政谈话记录摘登" in outputs["public/items/ended.html"].decode()  # the notice
+
+
 def test_a_reviewer_printed_on_a_public_page_stops_the_build(tmp_path):
     """The config lists the reviewers, but the public never reads them: a name printed for it is a leak."""
     from gongkai.cli import main
