@@ -21,13 +21,24 @@ OUTPUTS = {Audience.PUBLIC: "公开输出", Audience.INTERNAL: "党内输出"}  
 # comma (CSV's delimiter; Chinese writes ，). So it reaches a page as the very same characters whether printed
 # raw, escaped, stripped of tags, as JSON or in a CSV cell.
 _RUNS = re.compile(r"[^\s&<>\"'\\;,]{8,}")
-SHORTEST = 8  # shorter stretches recur by chance too easily (dates, names, set phrases): matched as whole texts
+SHORTEST = 8  # shorter stretches recur by chance too easily (dates, names, set phrases): see LETTERS
+# A text with no stretch of SHORTEST characters (a reason, an answer, a name) is looked for anywhere by its
+# stretches that hold at least this many written characters (a name: NAME_LETTERS). Found, such a stretch is a
+# leak only if it occurs nowhere in what the audience may read (`allowed_text`): a set phrase is, a secret is not.
+LETTERS, NAME_LETTERS = 4, 2
 SHINGLE = 16  # a long stretch is cut into passages of this length: as good as a fingerprint of its text
 SAMPLES = 4  # passages kept per field: its start (where an excerpt begins), its end, and evenly between
 # The scan looks up GRAM characters every STRIDE characters of each stretch of a page, so any passage (at least
 # SHORTEST long) lying anywhere in it contains one looked-up gram: STRIDE - 1 + GRAM <= SHORTEST.
 GRAM = 4
 STRIDE = SHORTEST - GRAM + 1
+# Passages shorter than SHORTEST but of LETTERS or more characters have their own index (2-character grams);
+# shorter ones (names: the reviewers, a handful) are one regular expression, which finds overlapping names too.
+SHORT_GRAM = 2
+SHORT_STRIDE = LETTERS - SHORT_GRAM + 1
+_SHORT_RUNS = re.compile(r"[^\s&<>\"'\\;,]+")
+_NAMES = re.compile(r"[^\s&<>\"'\\;,、，]+")  # names are listed with 、 or ，
+EXTRA_VALUES = 1_000  # texts taken from one item's `extra`: aliases may make a small file a huge structure
 SEARCHED_BEFORE_SKIPPING = 50_000  # characters: about ten item pages (serve's quick redraw searches all it draws)
 _TAGS = re.compile(r"<[^>]*>")
 
@@ -43,9 +54,10 @@ class Marker:
 
 def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Marker]:
     """Traces of whatever `audience` must not see on `day`: page paths, titles, attachments, and passages of the
-    texts: title, body, summary, 文号 and withdrawal reason of hidden items, the body and summary of withdrawn
-    ones, and feedback (always internal: every item's for the public, hidden items' for members). An item the
-    audience saw before keeps a notice at its address: that page and its title are allowed, nothing else of it."""
+    texts: title, body, summary, 文号, issuer, withdrawal reason and `extra` values of hidden items; the body,
+    summary and `extra` of withdrawn ones; and what only members' pages show (feedback, the reason for the scope,
+    the reviewer): every item's for the public, hidden items' for members. An item the audience saw before
+    keeps a notice at its address: that page and its title are allowed, nothing else of it."""
     items = tuple(items)
     shown = {i.id: exposure(i, audience, day) for i in items}
     allowed_files = {a.source for i in items if (e := shown[i.id]) and e.full for a in i.attachments}
@@ -60,6 +72,7 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
                 markers.append(Marker(item.title, item, "标题", coincidence_possible=True))
             # Its title as passages too: a page may name it inside a longer text (a chart's tooltip, a link).
             texts += [("标题", item.title), ("文号", item.doc_number), ("撤销说明", item.withdrawn_reason)]
+            texts.append(("发布机构", item.issuer))
         if seen is None or not seen.full:
             for attachment in item.attachments:
                 if attachment.source not in allowed_files:
@@ -67,8 +80,11 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
                     if attachment.name not in allowed_names:
                         markers.append(Marker(attachment.name, item, "附件名", coincidence_possible=True))
             texts += [("摘要", item.summary), ("正文", _TAGS.sub(" ", item.body_html))]
+            texts += [("附加字段", text) for text in extra_texts(item.extra)]  # a restyled template may print them
         if seen is None or audience is Audience.PUBLIC:
             texts += [(what, text) for f in item.feedback for what, text in (("意见反馈", f.summary), ("反馈答复", f.response))]
+            texts.append(("范围说明", item.scope_reason))
+            markers += names(item.reviewed_by, item, "审核人")
         for what, text in texts:
             markers += passages(text, item, what)
     noticed = {i.id for i in items if shown[i.id] is None and notice(i, audience, day) is not None}
@@ -76,7 +92,8 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
 
 
 def passages(text: str, item: Item, what: str) -> list[Marker]:
-    """A few distinctive passages of `text`, or the whole text when it has none (short texts: matched whole)."""
+    """A few distinctive passages of `text`; for a short text, its stretches that hold LETTERS written characters;
+    else the whole text (matched whole)."""
     runs = _RUNS.findall(text)
     # Candidates: each stretch's first and last SHINGLE characters (cutting a long text whole costs too much).
     tiles = [tile for run in runs for tile in ((run,) if len(run) <= SHINGLE else (run[:SHINGLE], run[-SHINGLE:]))]
@@ -92,10 +109,38 @@ def passages(text: str, item: Item, what: str) -> list[Marker]:
             picked = [tile for run in runs for tile in _tiles(run) if _distinctive(tile)][:1]
     if picked:
         return [Marker(tile, item, f"{what}片段", PASSAGE, coincidence_possible=True) for tile in picked]
+    # A short text ("内容有误，已撤回"): a template may print it inside a longer text ("撤回理由：…"), so it is
+    # looked for anywhere, by its stretches of written words; the scan's check against what the audience may
+    # read keeps a set phrase from being a false alarm.
     whole = text.strip()
+    short = [run for run in dict.fromkeys(_SHORT_RUNS.findall(whole)) if _letters(run) >= LETTERS][:SAMPLES]
+    if short:
+        return [Marker(run, item, what if run == whole else f"{what}片段", PASSAGE, True) for run in short]
     if len(whole) >= 4 and not whole.isascii():
         return [Marker(whole, item, what, TEXT, coincidence_possible=True)]
     return []
+
+
+def names(text: str, item: Item, what: str) -> list[Marker]:
+    """Each name in `text` (a reviewer: "张明华", or several: "张明华、李卫东"), looked for anywhere: a name is
+    short, so one of NAME_LETTERS written characters counts; one the audience may read elsewhere is no leak."""
+    found = dict.fromkeys(_NAMES.findall(text))
+    return [Marker(name, item, what, PASSAGE, coincidence_possible=True) for name in found if _letters(name) >= NAME_LETTERS]
+
+
+def extra_texts(extra: object) -> list[str]:
+    """The texts among the values of an item's `extra` (its keys are what a template names, not content), at
+    most EXTRA_VALUES of them. Each container is walked once: YAML aliases share them, however deep or often."""
+    texts: list[str] = []
+    pending, walked = [extra], set()
+    while pending and len(texts) < EXTRA_VALUES:
+        value = pending.pop()
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, (dict, list, tuple, set, frozenset)) and id(value) not in walked:
+            walked.add(id(value))
+            pending.extend(reversed(list(value.values() if isinstance(value, dict) else value)))
+    return texts
 
 
 def _tiles(run: str) -> list[str]:
@@ -107,7 +152,12 @@ def _tiles(run: str) -> list[str]:
 
 def _distinctive(passage: str) -> bool:
     """Written words, not numbers, dates or markup: at least two letters outside ASCII (Chinese characters)."""
-    return not passage.isascii() and sum(1 for c in passage if c.isalpha() and not c.isascii()) >= 2
+    return not passage.isascii() and _letters(passage) >= 2
+
+
+def _letters(text: str) -> int:
+    """How many written characters (letters outside ASCII: Chinese characters) `text` holds."""
+    return sum(1 for c in text if c.isalpha() and not c.isascii())
 
 
 # Where an item can show up in what we render: a link or file path; a text, cut out between the characters
@@ -136,7 +186,10 @@ def scan(
     for marker in markers:
         if marker.how == PASSAGE:
             by_passage.setdefault(marker.text, marker)
-    grams = _index(by_passage)
+    grams = _index(p for p in by_passage if len(p) >= SHORTEST)
+    short_grams = _index((p for p in by_passage if LETTERS <= len(p) < SHORTEST), SHORT_GRAM, SHORT_STRIDE)
+    names = sorted((p for p in by_passage if len(p) < LETTERS), key=len, reverse=True)
+    named = re.compile(f"(?=({'|'.join(map(re.escape, names))}))") if names else None
     allowed: list[str] = []  # what the audience may read, made once, when first needed
 
     def readable() -> str:
@@ -166,8 +219,10 @@ def scan(
                 forms.add(_json_string(stripped) if "\\" in text else stripped)
                 found += [by_text[form] for form in forms if form in by_text]
                 for form in forms:
-                    if grams and not form.isascii():  # markup, numbers, addresses: no passage is ASCII only
+                    if by_passage and not form.isascii():  # markup, numbers, addresses: no passage is ASCII only
                         found += [by_passage[p] for p in _passages_in(form, grams)]
+                        found += [by_passage[p] for p in _passages_in(form, short_grams, SHORT_GRAM, SHORT_STRIDE)]
+                        found += [by_passage[m[1]] for m in named.finditer(form)] if named else []
                         volume += len(form)
             if found:
                 traces[text] = found
@@ -212,24 +267,28 @@ def _cut(whole: str) -> set[str]:
     return set(whole.split("\0"))
 
 
-def _index(passages: Iterable[str]) -> dict[str, dict[tuple[int, int], set[str]]]:
-    """Each passage under its first STRIDE grams: wherever it lies in a text, exactly one of those offsets falls
-    on a multiple of STRIDE, where the scan looks. Under a gram, passages are grouped by that offset and their
+def _index(passages: Iterable[str], gram: int = GRAM, stride: int = STRIDE) -> dict[str, dict[tuple[int, int], set[str]]]:
+    """Each passage under its first `stride` grams: wherever it lies in a text, exactly one of those offsets falls
+    on a multiple of `stride`, where the scan looks. Under a gram, passages are grouped by that offset and their
     length, so that a common gram (文号 share their start) costs a few set lookups, not one per passage."""
     grams: dict[str, dict[tuple[int, int], set[str]]] = {}
     for passage in passages:
-        for offset in range(STRIDE):
-            group = grams.setdefault(passage[offset : offset + GRAM], {})
+        for offset in range(stride):
+            group = grams.setdefault(passage[offset : offset + gram], {})
             group.setdefault((offset, len(passage)), set()).add(passage)
     return grams
 
 
-def _passages_in(text: str, grams: dict[str, dict[tuple[int, int], set[str]]]) -> list[str]:
-    """The forbidden passages in `text`: a gram is looked up every STRIDE characters, and for each of its
+def _passages_in(
+    text: str, grams: dict[str, dict[tuple[int, int], set[str]]], gram: int = GRAM, stride: int = STRIDE
+) -> list[str]:
+    """The forbidden passages in `text`: a gram is looked up every `stride` characters, and for each of its
     groups the stretch of text where such a passage would lie is looked up among them."""
-    found = []
-    for i in range(0, len(text) - GRAM + 1, STRIDE):
-        groups = grams.get(text[i : i + GRAM])
+    found: list[str] = []
+    if not grams:
+        return found
+    for i in range(0, len(text) - gram + 1, stride):
+        groups = grams.get(text[i : i + gram])
         if groups is not None:
             for (offset, length), passages in groups.items():
                 if i >= offset and (candidate := text[i - offset : i - offset + length]) in passages:

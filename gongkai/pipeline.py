@@ -192,7 +192,8 @@ def recipe(
         if audience not in markers:
             markers[audience] = leaks.forbidden(items, audience, day)
         extra = record_texts if audience is Audience.INTERNAL else ()
-        allowed = lambda: public_text(snapshot, views[audience], *extra)  # noqa: E731 - built only if a text recurs
+        unread = config.review.reviewers if audience is Audience.PUBLIC else ()
+        allowed = lambda: public_text(snapshot, views[audience], *extra, unread=unread)  # noqa: E731 - built only if a text recurs
         if problems := leaks.scan(files, markers[audience], leaks.OUTPUTS[audience], allowed):
             raise Problems(problems)
 
@@ -210,7 +211,7 @@ def recipe(
         if index is not None:
             outputs.append((memo_path(audience.value), index.memo()))
         if config.kiosk.audience is audience:
-            outputs += render_kiosk(config, views[audience], items, snapshot.templates, snapshot.content, snapshot.templates_root)
+            outputs += render_kiosk(config, views[audience], snapshot.templates, snapshot.content, snapshot.templates_root)
         # A page reused from the last build was scanned then, and its key covers everything it shows.
         reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
         bundle = f"{audience.value}/{FOLDER}/"
@@ -293,10 +294,15 @@ def _summarised(unregistered: list[Problem], register_path: str) -> list[Problem
     return [Problem(first.path, first.line, message)]
 
 
-def public_text(snapshot: Snapshot, seen: View, *extra: str) -> str:
+def public_text(snapshot: Snapshot, seen: View, *extra: str, unread: tuple[str, ...] = ()) -> str:
     """Everything the audience of `seen` may legitimately read (the public's, or the members' with `extra`, the
-    record pages' own texts), to tell a coincidence from a leak."""
-    parts = [snapshot.config.decode("utf-8", "replace"), *snapshot.templates.values(), *extra]
+    record pages' own texts), to tell a coincidence from a leak. `unread`: names the config holds that this
+    audience never reads (the reviewers, for the public), so that one printed for it is a leak."""
+    settings = snapshot.config.decode("utf-8", "replace")
+    for name in unread:
+        settings = settings.replace(name, "\0")
+    parts = [settings, *snapshot.templates.values(), *extra]
+    parts += [item.title for item, _ in seen.notices]  # an ended item's address keeps its title (visibility.notice)
     for shown in seen.everything:
         item = shown.item
         parts += [item.title, item.withdrawn_reason, item.doc_number, item.issuer, item.department, item.index_number]

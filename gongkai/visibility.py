@@ -17,17 +17,26 @@ class Exposure:
 
 def exposure(item: Item, audience: Audience, day: date) -> Exposure | None:
     """How `audience` may see `item` on `day`, or None when it must not see it at all."""
-    # 审核把关: an item waiting for review (or changed since) is a draft to every audience.
-    if item.status is Status.DRAFT or item.review.holds or day < item.valid_from:
-        return None
-    # 先党内、后党外: a public item reaches the public only from public_from; members see it from valid_from.
-    public_start = item.public_from or item.valid_from
-    if audience is Audience.PUBLIC and (item.scope is not Audience.PUBLIC or day < public_start):
+    start = reaches(item, audience)
+    if start is None or day < start:
         return None
     ended = item.valid_until is not None and day > item.valid_until
     if ended and audience is Audience.PUBLIC:
         return None
     return Exposure(archived=ended, full=item.status is Status.PUBLISHED)
+
+
+def reaches(item: Item, audience: Audience) -> date | None:
+    """The first day `audience` may see `item` (its end aside), or None when it never may."""
+    # 审核把关: an item waiting for review (or changed since) is a draft to every audience.
+    if item.status is Status.DRAFT or item.review.holds:
+        return None
+    if audience is Audience.INTERNAL:
+        return item.valid_from
+    # 先党内、后党外: a public item reaches the public only from public_from; members see it from valid_from.
+    if item.scope is not Audience.PUBLIC:
+        return None
+    return max(item.valid_from, item.public_from or item.valid_from)
 
 
 @dataclass(frozen=True)

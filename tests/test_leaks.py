@@ -31,8 +31,10 @@ def effective_until(spec: Spec, corpus: tuple[Spec, ...]) -> date | None:
         return spec.valid_from + timedelta(days=spec.length)
     if DEFAULT_DAYS[spec.category]:
         return spec.valid_from + timedelta(days=DEFAULT_DAYS[spec.category] - 1)
+    # A newer published item of the category takes over the day it reaches everyone the older one is for: members
+    # from its start; for a public item, the public too, from the day the newer one goes public.
     successors = [
-        other.valid_from
+        other.valid_from + timedelta(days=other.public_after or 0) if spec.scope == "public" else other.valid_from
         for other in corpus
         if other.category == spec.category
         and other.status == "published"
@@ -311,7 +313,7 @@ def test_an_internal_kiosk_is_scanned_against_the_members_view(tmp_path, monkeyp
     monkeypatch.setattr(
         pipeline,
         "render_kiosk",
-        lambda c, seen, items, *rest: honest(c, view(items, seen.audience, date(2026, 12, 21)), items, *rest),
+        lambda c, seen, *rest: honest(c, view(result.items, seen.audience, date(2026, 12, 21)), *rest),
     )
     with pytest.raises(Problems, match=r"later\.md:\d+: 泄露检查未通过：党内输出的 kiosk/"):
         run_paths(paths)
@@ -373,3 +375,136 @@ def test_a_hostile_template_stops_the_command_line_build_and_writes_nothing(tmp_
     assert "gone.md:2: 泄露检查未通过：公开输出的 public/items/gone.html" in public and "不应出现的正文片段" in public
     assert "Traceback" not in err
     assert tree(paths.output) == before
+
+
+# Short texts: a reason, an answer or a summary of a few words has no passage of leaks.SHORTEST characters. A
+# template may still print it inside a longer text, behind a label ("撤回理由：…"): it is looked for anywhere.
+SHORT_SECRET = st.text(st.sampled_from("撤回理由名单有误核实办理完毕答复暂缓"), min_size=4, max_size=leaks.SHORTEST - 1)
+
+
+@given(SHORT_SECRET, CHINESE, CHINESE, st.sampled_from(sorted(PRINTINGS)), st.sampled_from(["summary", "answer"]))
+def test_a_short_forbidden_text_is_found_inside_a_longer_one(secret, before, after, printing, field):
+    """A withdrawn item's short summary, or a short answer to feedback (members only): printed with anything
+    around it, it is found; the same words in something the public may read are a coincidence, not a leak."""
+    from gongkai.model import FeedbackEntry, Status
+
+    if field == "summary":
+        hidden = make(id="gone", status=Status.WITHDRAWN, withdrawn_reason="有误", summary=secret)
+    else:
+        hidden = make(id="gone", feedback=(FeedbackEntry(date(2026, 11, 12), "请公开", secret),))
+    markers = leaks.forbidden((hidden,), Audience.PUBLIC, date(2026, 11, 20))
+    page = PRINTINGS[printing](f"{before}答复：{secret}{after}").encode()
+    problems = leaks.scan([("public/items/gone.html", page)], markers, "公开输出", lambda: "")
+    assert [p.path for p in problems] == ["content/gone.md"], (secret, [m.text for m in markers])
+    assert leaks.scan([("public/items/gone.html", page)], markers, "公开输出", lambda: f"通知{secret}如下") == []
+
+
+def test_fields_only_members_read_are_markers_for_the_public():
+    """范围说明 and 审核人 show on internal pages only; `extra` values are an item's content: a hidden or withdrawn
+    item's, printed by a restyled template, are leaks. Members may read the first two on items they see."""
+    from gongkai.model import Status
+
+    day = date(2026, 11, 20)
+    shown = make(id="open", scope_reason="涉及群众切身利益", reviewed_by="王建国")
+    gone = make(id="gone", status=Status.WITHDRAWN, extra={"主题词": ["专项整治", {"备注": "内部掌握"}]})
+    public = leaks.forbidden((shown, gone), Audience.PUBLIC, day)
+    texts = {(m.item.id, m.text) for m in public}
+    assert {("open", "涉及群众切身利益"), ("open", "王建国"), ("gone", "专项整治"), ("gone", "内部掌握")} <= texts
+    for page in ("<p>范围：涉及群众切身利益</p>", "<p>审核人王建国同志</p>", "<li>专项整治</li>", '"内部掌握"'):
+        problems = leaks.scan([("public/items/open.html", page.encode())], public, "公开输出", lambda: "")
+        assert problems, page
+    members = {m.text for m in leaks.forbidden((shown, gone), Audience.INTERNAL, day)}
+    assert not {"涉及群众切身利益", "王建国"} & members and {"专项整治", "内部掌握"} <= members
+
+
+def test_short_names_are_found_even_where_they_overlap():
+    """Names (2–3 characters) are looked for at every character: "李卫东" printed names both 李卫 and 卫东."""
+    first, second = make(id="a", reviewed_by="李卫"), make(id="b", reviewed_by="卫东、张明华")
+    markers = leaks.forbidden((first, second), Audience.PUBLIC, date(2026, 11, 20))
+    problems = leaks.scan([("public/index.html", "<p>经李卫东审核</p>".encode())], markers, "公开输出", lambda: "")
+    assert sorted(p.path for p in problems) == ["content/a.md", "content/b.md"]
+    problems = leaks.scan([("public/index.html", "<p>张明华</p>".encode())], markers, "公开输出", lambda: "张明华")
+    assert problems == []  # in what the public may read (an item's text names them): no leak
+
+
+def test_extra_values_are_walked_once_however_often_aliases_share_them():
+    shared: list = ["专项整治工作"]
+    for _ in range(60):  # 2**60 leaves if each list were walked every time it is referred to
+        shared = [shared, shared]
+    assert leaks.extra_texts({"主题词": shared}) == ["专项整治工作"]
+    assert len(leaks.extra_texts({"k": [f"第{n}条" for n in range(5000)]})) == leaks.EXTRA_VALUES
+
+
+# Restyled templates printing, on every item page, what only members' pages or a shown item may print.
+PRINTED_WHERE_NOT_ALLOWED = {
+    "a withdrawn item's short summary, labelled": (
+        {
+            "gone.md": item(
+                "已撤销事项", status="withdrawn", withdrawn_on="2026-11-16", withdrawn_reason="有误", summary="名单有误待核"
+            )
+        },
+        "<p>撤回理由：{{ item.summary }}</p>",
+    ),
+    "a short answer to feedback": (
+        {"open.md": item("公开事项", feedback=[{"date": "2026-11-16", "summary": "建议", "response": "已办理完毕"}])},
+        "{% for f in item.feedback %}<p>答复：{{ f.response }}。</p>{% endfor %}",
+    ),
+    "the reason for the scope": (
+        {"open.md": item("公开事项", category="org", valid_until="2026-12-31", scope_reason="涉及群众切身利益")},
+        "<p>说明：{{ item.scope_reason }}</p>",
+    ),
+    "a withdrawn item's extra values": (
+        {
+            "gone.md": item(
+                "已撤销事项",
+                status="withdrawn",
+                withdrawn_on="2026-11-16",
+                withdrawn_reason="有误",
+                extra={"主题词": ["专项整治"]},
+            )
+        },
+        "<p>{{ item.extra.values() | list }}</p>",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRINTED_WHERE_NOT_ALLOWED))
+def test_a_template_printing_what_the_public_may_not_read_stops_the_build(tmp_path, name):
+    files, printing = PRINTED_WHERE_NOT_ALLOWED[name]
+    config = {**CONFIG, "catalog": {**CONFIG["catalog"], "org": {**CONFIG["catalog"]["org"], "scope": "internal"}}}
+    paths = make_site(tmp_path, {**files, "plain.md": item("另一事项")}, config)
+    run_paths(paths)  # the templates as shipped: no false alarm
+    page = paths.templates / "item.html"
+    page.write_text(page.read_text("utf-8").replace("<dl", f"{printing}<dl", 1), "utf-8")
+    with pytest.raises(Problems) as failure:
+        run_paths(paths)
+    problems = failure.value.problems
+    # A withdrawn item's text is hidden from members too: their site fails as well; feedback and 范围说明 not.
+    assert {p.path.rsplit("/", 1)[-1] for p in problems} == set(files)
+    assert any("泄露检查未通过：公开输出的 public/items/" in p.message for p in problems)
+    assert len(problems) == (2 if "withdrawn" in name else 1)
+
+
+def test_a_short_text_inside_an_ended_items_title_is_no_false_alarm(tmp_path):
+    """An ended item's notice page prints its title: a short summary that the title holds is no leak there."""
+    ended = item("第三季度廉政谈话记录摘登", valid_from="2026-11-01", summary="廉政谈话记录", body="已谈话。")
+    paths = make_site(tmp_path, {"ended.md": ended, "open.md": item("公开事项")})
+    outputs = dict(run_paths(paths).outputs)
+    assert "第三季度廉政谈话记录摘登" in outputs["public/items/ended.html"].decode()  # the notice
+
+
+def test_a_reviewer_printed_on_a_public_page_stops_the_build(tmp_path):
+    """The config lists the reviewers, but the public never reads them: a name printed for it is a leak."""
+    from gongkai.cli import main
+
+    config = {**CONFIG, "review": {"reviewers": ["王建国"]}}
+    paths = make_site(tmp_path, {"open.md": item("公开事项")}, config)
+    args = ["--content", str(paths.content), "--config", str(paths.config), "--date", "2026-11-15"]
+    assert main(["review", str(paths.content / "open.md"), "--by", "王建国", *args]) == 0
+    assert "王建国" in dict(run_paths(paths).outputs)["internal/items/open.html"].decode()  # members read it
+    page = paths.templates / "item.html"
+    page.write_text(page.read_text("utf-8").replace("<dl", "<p>审核：{{ item.reviewed_by }}</p><dl", 1), "utf-8")
+    with pytest.raises(
+        Problems, match=r"open\.md:\d+: 泄露检查未通过：公开输出的 public/items/open\.html.* 含有不应出现的审核人“王建国”"
+    ):
+        run_paths(paths)

@@ -38,6 +38,32 @@ _FOREIGN_LIVE = ("http://www.w3.org/1999/xhtml", "http://www.w3.org/1998/Math/Ma
 # A reference inside the drawing (#id) or a picture embedded in it; anything else loads or opens something.
 _SAFE_REFERENCE = re.compile(r"#|data:image/(png|jpeg|gif|webp);base64,", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+# CSS is checked against what a drawing needs, not against what is known to fetch: any other function or
+# at-rule is refused (image-set(), image(), attr(), cross-fade(), element(), @font-face's src:, @import…).
+# Colours, lengths, transforms, filters, gradients, shapes, selectors' pseudo-classes; url() only with a
+# _SAFE_REFERENCE.
+_CSS_FUNCTION_NAMES = """url rgb rgba hsl hsla hwb lab lch oklab oklch color color-mix calc min max clamp var translate
+    translatex translatey translatez translate3d rotate rotatex rotatey rotatez rotate3d scale scalex scaley scalez
+    scale3d skew skewx skewy matrix matrix3d perspective blur brightness contrast drop-shadow grayscale hue-rotate
+    invert opacity saturate sepia linear-gradient radial-gradient conic-gradient repeating-linear-gradient
+    repeating-radial-gradient repeating-conic-gradient cubic-bezier steps inset circle ellipse polygon path rect
+    not is where nth-child nth-last-child nth-of-type nth-last-of-type lang dir"""
+_CSS_FUNCTIONS = frozenset(_CSS_FUNCTION_NAMES.split())
+_CSS_AT_RULES = frozenset(("media", "supports", "keyframes"))
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)  # an unclosed comment runs to the end, as in CSS
+_CSS_FUNCTION = re.compile(r"([-\w]+)\(")  # a function token: its name right before "(" (no space)
+_CSS_AT_RULE = re.compile(r"@([-\w]*)")
+# The attributes a browser reads as CSS: style, and SVG's presentation attributes (cursor and mask take images).
+_PRESENTATION_NAMES = """style alignment-baseline baseline-shift clip clip-path clip-rule color color-interpolation
+    color-interpolation-filters color-profile color-rendering cursor direction display dominant-baseline
+    enable-background fill fill-opacity fill-rule filter flood-color flood-opacity font font-family font-size
+    font-size-adjust font-stretch font-style font-variant font-weight glyph-orientation-horizontal
+    glyph-orientation-vertical image-rendering kerning letter-spacing lighting-color marker marker-end marker-mid
+    marker-start mask mask-type opacity overflow paint-order pointer-events shape-rendering stop-color stop-opacity
+    stroke stroke-dasharray stroke-dashoffset stroke-linecap stroke-linejoin stroke-miterlimit stroke-opacity
+    stroke-width text-anchor text-decoration text-rendering transform transform-origin unicode-bidi vector-effect
+    visibility word-spacing writing-mode"""
+CSS_ATTRIBUTES = frozenset(_PRESENTATION_NAMES.split())
 
 
 def refused_type(relpath: str) -> str | None:
@@ -67,17 +93,23 @@ def svg_problem(data: bytes) -> tuple[int, str] | None:
             refuse(f"不允许的元素 <{local}>")
         style.clear()
         for attribute, value in attributes.items():
-            key = attribute.rpartition(" ")[2]
+            namespace, _, key = attribute.rpartition(" ")
             if key.lower().startswith("on"):
                 refuse(f"事件脚本属性 {key}")
             if key == "href" and not _SAFE_REFERENCE.match(value.strip()):
                 refuse(f'指向外部的链接 {key}="{value[:60]}"')
             if _loads_from_outside(value):
                 refuse(f"从外部加载内容的样式（{key} 属性）")
+            # Other namespaces' attributes (Inkscape's file name "图(1).svg") and SVG's other ones are no CSS.
+            if not namespace and key in CSS_ATTRIBUTES and (what := _unsafe_css(value)):
+                refuse(f"{what}（{key} 属性）")
 
     def end(name: str) -> None:
-        if _loads_from_outside("".join(style)):
+        css = "".join(style)
+        if _loads_from_outside(css):
             refuse("从外部加载内容的样式（<style> 中的 @import、url(…) 或转义）")
+        if name.rpartition(" ")[2] == "style" and (what := _unsafe_css(css)):  # not a <text>'s words
+            refuse(f"{what}（<style> 中）")
         style.clear()
 
     def doctype(*_: object) -> None:
@@ -108,6 +140,20 @@ def _loads_from_outside(css: str) -> bool:
     if "\\" in css or "@import" in css.lower():
         return True
     return not all(not url or _SAFE_REFERENCE.match(url) for url in _CSS_URL.findall(css))
+
+
+def _unsafe_css(css: str) -> str | None:
+    """The first function or at-rule in `css` that a static drawing does not need (see _CSS_FUNCTIONS), or None."""
+    if "(" not in css and "@" not in css:  # most attribute values: numbers, colours, path data
+        return None
+    css = _CSS_COMMENT.sub("", css)  # "image-set/**/(" is no function, but "ur/**/l(" must not hide one either
+    for name in _CSS_FUNCTION.findall(css):
+        if name.lower() not in _CSS_FUNCTIONS:
+            return f"不允许的样式函数 {name}(…)"
+    for name in _CSS_AT_RULE.findall(css):
+        if name.lower() not in _CSS_AT_RULES:
+            return f"不允许的样式规则 @{name}"
+    return None
 
 
 class _Refused(Exception):

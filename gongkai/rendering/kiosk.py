@@ -24,7 +24,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 def render_kiosk(
-    config: Config, seen: View, items: tuple[Item, ...], templates: Mapping[str, str], files: Mapping[str, bytes], root: str
+    config: Config, seen: View, templates: Mapping[str, str], files: Mapping[str, bytes], root: str
 ) -> list[tuple[str, bytes]]:
     """kiosk/index.html with the slides inline (file:// cannot fetch), slides.json and version.json for polling
     over http, the script and stylesheet, and the images the slides show. Paths relative to the output folder."""
@@ -32,7 +32,10 @@ def render_kiosk(
     script = templates["kiosk/kiosk.js"].encode("utf-8")
     style = templates["kiosk/kiosk.css"].encode("utf-8")
     assets = fingerprint(script + b"\0" + style)
-    nxt = next_change(items, seen.audience, seen.day)
+    # The screen reloads when what it shows changes. Only the ends of its slides are asked: their windows are
+    # printed on them, while the day a hidden item starts or goes public is not for this audience to learn.
+    # A new item reaches the screen with the build that shows it (polled, or reloaded after a rotation).
+    nxt = next_change(tuple(s.item for s in seen.current), seen.audience, seen.day)
     relations = Relations.of(seen.current)  # links only between slides the screen shows
     data: dict[str, Any] = {
         "title": config.kiosk.title,

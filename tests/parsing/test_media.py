@@ -40,6 +40,19 @@ UNSAFE_SVGS = {
     "style escape": "<style>rect { background: u\\72l(https://evil.example/) }</style>",
     "style attribute url": '<rect style="fill:url(http://evil.example/#x)"/>',
     "presentation url": '<rect fill="url(http://evil.example/#x)"/>',
+    # CSS that fetches without url(): refused because only what a drawing needs is allowed (see media.py).
+    "cursor image-set": "<rect style=\"cursor:image-set('https://evil.example/c.png' 1x), auto\"/>",
+    "cursor -webkit-image-set": "<rect style=\"cursor:-webkit-image-set('https://evil.example/c.png' 1x)\"/>",
+    "image-set in <style>": "<style>rect { cursor: IMAGE-SET('https://evil.example/c.png' 1x) }</style>",
+    "presentation cursor": "<rect cursor=\"image-set('https://evil.example/c.png' 1x)\"/>",
+    "presentation mask image()": "<rect mask=\"image('https://evil.example/m.png')\"/>",
+    "font-face src": '<style>@font-face { font-family: x; src: "https://evil.example/f.woff"; }</style>',
+    "font-face src local": "<style>@font-face { font-family: x; src: local(x); }</style>",
+    "import without url()": '<style>@import "https://evil.example/a.css";</style>',
+    "import behind a comment": '<style>@im/**/port "https://evil.example/a.css";</style>',
+    "attr()": '<rect style="fill:attr(data-x url)"/>',
+    "cross-fade()": "<style>rect { fill: cross-fade('https://evil.example/a.png', red) }</style>",
+    "function behind a comment": "<rect style=\"cursor:image-set/**/('https://evil.example/c.png' 1x)\"/>",
 }
 
 
@@ -78,6 +91,14 @@ def test_ordinary_drawings_pass():
         f'<use xlink:href="#g"/><image href="{PNG}" width="1" height="1"/><text>流程</text></g></svg>'
     )
     assert svg_problem(inkscape.encode()) is None
+    css = (
+        "<style>@media (min-width: 10px) { rect:not(.a):nth-child(2) { fill: rgb(1 2 3 / 50%); "
+        "filter: drop-shadow(1px 1px 2px hsl(0 0% 0%)) blur(1px) } }</style>"
+        '<rect style="fill:url(#g); transform: translate(1px, 2px) rotate(5deg)" transform="matrix(1 0 0 1 0 0)"/>'
+        '<text inkscape:label="图(1)" xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape">活动(一) 联系 '
+        "dw@example.cn</text>"
+    )
+    assert svg_problem(SVG.format(css).encode()) is None
 
 
 @pytest.mark.parametrize("name", ["a.html", "b.HTM", "c.xhtml", "d.js", "e.mjs", "f.xml", "g.xsl", "h.svgz", "i.shtml", "j.mht"])

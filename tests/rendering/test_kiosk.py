@@ -116,6 +116,22 @@ def test_future_item_is_in_no_kiosk_file(tmp_path):
     assert json.loads(kiosk["kiosk/slides.json"])["next_change"] == "2026-11-25"  # now.md ends 11-24 (10 days)
 
 
+def test_the_next_change_is_learned_only_from_what_the_screen_shows(tmp_path):
+    """The screen reloads at the end of what it shows (now.md: after 11-24). The start of a hidden item (not
+    begun, or not yet public: 先党内、后党外) is not the public's to know, so it never sets that day."""
+    files = {
+        "now.md": item("当前事项"),
+        "soon.md": item("明天开始的事项", valid_from="2026-11-21"),
+        "members.md": item("先党内后党外的事项", valid_from="2026-11-18", public_from="2026-11-21"),
+        "inside.md": item("党内事项", scope="internal", valid_from="2026-11-18", valid_until="2026-11-22"),
+    }
+    slides = json.loads((site(tmp_path, files).output / "kiosk/slides.json").read_bytes())
+    assert [s["id"] for s in slides["slides"]] == ["now"]
+    assert slides["next_change"] == "2026-11-25"
+    members = json.loads((site(tmp_path / "m", files, {"audience": "internal"}).output / "kiosk/slides.json").read_bytes())
+    assert members["next_change"] == "2026-11-23"  # inside.md ends 11-22: members see it; soon.md is hidden
+
+
 def test_internal_items_never_reach_a_public_kiosk(tmp_path):
     paths = site(tmp_path, {"in.md": item("党内QXINNER", scope="internal"), "out.md": item("公开事项")})
     assert not any(b"QXINNER" in d for p, d in tree(paths.output).items() if p.startswith("kiosk/"))
