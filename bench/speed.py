@@ -40,7 +40,7 @@ def timed(command: list[str], cwd: Path | None = None, memory: bool = False) -> 
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while memory and process.poll() is None:
-        peak = max(peak, _tree_pss(process.pid))
+        peak = max(peak, tree_pss(process.pid))
         time.sleep(0.02)
     process.wait()
     elapsed = time.perf_counter() - started
@@ -49,7 +49,7 @@ def timed(command: list[str], cwd: Path | None = None, memory: bool = False) -> 
     return elapsed, peak
 
 
-def _tree_pss(pid: int) -> int:
+def tree_pss(pid: int) -> int:
     total = 0
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -57,7 +57,7 @@ def _tree_pss(pid: int) -> int:
                 total += int(line.split()[1])
         for task in Path(f"/proc/{pid}/task").iterdir():
             for child in (task / "children").read_text().split():
-                total += _tree_pss(int(child))
+                total += tree_pss(int(child))
     except (OSError, ValueError):
         pass  # the process ended while we looked
     return total
