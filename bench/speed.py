@@ -126,11 +126,13 @@ def gongkai(site: Path, output: Path, *extra: str) -> list[str]:
             "--templates", str(REPO / "templates"), *extra]  # fmt: skip
 
 
-def corpus_site(root: Path, count: int) -> Path:
-    """A site of `count` generated items with the sample's config and every item registered (索引号), as a
-    real site's would be."""
+def corpus_site(root: Path, count: int, register: bool = True) -> Path:
+    """A site of `count` generated items with the sample's config and, with `register`, every item registered
+    (索引号), as a real site's would be; without, each item draws a warning that it has no 索引号."""
     write_corpus(root / "content", count, date.fromisoformat(DAY))
     shutil.copy(REPO / "site_config.yaml", root / "site_config.yaml")
+    if not register:
+        return root
     args = ["--content", str(root / "content"), "--config", str(root / "site_config.yaml"), "--date", DAY,
             "--templates", str(REPO / "templates")]  # fmt: skip
     subprocess.run([PYTHON, str(REPO / "build.py"), "register", *args], check=True, stdout=subprocess.DEVNULL)
