@@ -72,14 +72,18 @@ class Side:
     created: tuple[Path, str, str] | None = None  # the round's new file, its title and its list page
     stale: list[bool] = field(default_factory=list)  # after each scope edit: the item's page still served?
 
-    def start(self) -> None:
+    def start(self) -> float:
+        """Starts the server and returns the moment it was started (after preparing its command)."""
         self.port = free_port()
+        command = self.command(self.port)
         with self.log.open("ab") as log:
+            started = time.perf_counter()
             self.process = subprocess.Popen(
-                self.command(self.port), cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                command, cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stopped whole, with any worker it forks
             )  # fmt: skip
         self.connection = None
+        return started
 
     def stop(self) -> None:
         if self.process is not None:
@@ -247,8 +251,12 @@ def item_shown(side: Side, n: int) -> Check:
 def sides(root: Path, site: Path, hugo: Path, search: bool) -> tuple[Side, Side]:
     output = root / "serve-output"
 
+    aside = root / "old-output"
+    aside.mkdir()
+
     def gongkai_command(port: int) -> list[str]:
-        shutil.rmtree(output, ignore_errors=True)  # each start is a cold one
+        if output.exists():  # each start is a cold one; moved, not deleted: deleting is slow on this disk
+            output.rename(aside / str(len(list(aside.iterdir()))))
         command = [PYTHON, str(REPO / "build.py"), "serve", "--content", str(site / "content"), "--output", str(output),
                    "--config", str(site / "site_config.yaml"), "--templates", str(REPO / "templates"),
                    "--no-posters", "--date", DAY, "--port", str(port)]  # fmt: skip
@@ -289,21 +297,18 @@ def run(count: int, rounds: int, timeout: float, search: bool, root: Path) -> di
         for rep in range(rounds):
             for side in (ours, theirs) if rep % 2 == 0 else (theirs, ours):
                 side.stop()
-                started = time.perf_counter()
-                side.start()
+                started = side.start()
                 shown = side.wait_for(side.item_page(probe), item_shown(side, probe), 600, pause=0.01)
                 starts[side.name].append(None if shown is None else shown - started)
                 side.settle()
                 if rep < rounds - 1:
                     side.stop()
-            cold_output = root / "cold-output"
-            shutil.rmtree(cold_output, ignore_errors=True)
+            cold_output = root / f"cold-output-{rep}"  # kept until the end: deleting is slow on this disk
             os.sync()
             command = gongkai(site, cold_output) + ([] if search else ["--no-search"])
             started = time.perf_counter()
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
             starts["cold build"].append(time.perf_counter() - started)
-            shutil.rmtree(cold_output)
         loads.append(os.getloadavg()[0])
         edits: dict[str, dict[str, list[float | None]]] = {kind: {"gongkai": [], "hugo": []} for kind in KINDS}
         for rep in range(rounds):
