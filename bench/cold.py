@@ -165,12 +165,10 @@ def main() -> None:
             result = same_work(root, rounds)
         else:
             result = scale(root, sorted(int(size) for size in args.sizes.split(",")), rounds)
+        report = report_same_work(result) if args.same_work else report_scale(result)
+        print(json.dumps(result, indent=2) if args.json else report, flush=True)  # before the slow clean-up
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(report_same_work(result) if args.same_work else report_scale(result))
 
 
 if __name__ == "__main__":

@@ -387,9 +387,9 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="gongkai-serve-edits-"))
     try:
         result = run(args.items, min(args.rounds, 10), args.timeout, args.search, root)
+        print(json.dumps(result, indent=2) if args.json else table(result), flush=True)  # before the slow clean-up
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(json.dumps(result, indent=2) if args.json else table(result))
 
 
 if __name__ == "__main__":
