@@ -14,7 +14,7 @@ Gongkai ≤ 2 × Hugo's single-site time, and 2 × Pelican's ≥ 6 × Gongkai's.
 must stay under Gongkai's 2 MB file limit, which 10,000 entries exceed) timed while the PSS of the build's process tree is
 sampled every 0.1 s (a few milliseconds a second of the machine's time); the largest size runs once. Targets:
 ≤ 300 MB at 10,000 items, ≤ 1.5 GB at 100,000, time growing no worse than linearly. Bounded: a build is
-stopped after 30 minutes or above 6 GB; each size's folders are deleted before the next is written."""
+stopped after 30 minutes or above 6 GB; the folders (some 3 GB at 100,000 items) are deleted at the end."""
 
 from __future__ import annotations
 
