@@ -2,15 +2,16 @@
 
     .venv/bin/python -m bench.serve_edits [--items 10000] [--rounds 3] [--json] [--search]
 
-Writes the corpus of bench.corpus (N items, every one registered) as Gongkai's content folder and the same
-items as a Hugo site (bench.speed.hugo_site), starts `build.py serve --no-posters` and `hugo server` (its
-defaults: live reload, fast render) each on a free port of 127.0.0.1, and times, for each kind of edit, the
-seconds from the file's save until the page that shows it, fetched over one keep-alive connection in a tight
-loop, has the new state: the edited item's page (its public page for Gongkai), or the category list page for
-a new or a deleted file. Before every save both servers must be idle (no CPU used for a second), so that
-neither tool's background work lands in the other's figure; the tools alternate edit by edit, each round on
-other items. Also: from starting each server until an item's page is served (Gongkai with an empty output
-folder), and Gongkai's cold command-line build of the same corpus, the target for its start.
+Writes the corpus of bench.corpus (N items, registered up to REGISTER_FITS) as Gongkai's content folder and the
+same items as a Hugo site (bench.speed.hugo_site), starts `build.py serve --no-posters --no-search` (search
+indexes with --search; Hugo makes none) and `hugo server` (its defaults: live reload, fast render) each on a
+free port of 127.0.0.1, and times, for each kind of edit, the seconds from the file's save until the page
+that shows it, fetched over one keep-alive connection in a tight loop, has the new state: the edited item's
+page (its public page for Gongkai), or the category list page for a scope change or a new or deleted file.
+Before every save both servers must be idle (under 30 ms of CPU in a second), so that neither tool's
+background work lands in the other's figure; the tools alternate edit by edit, each round on other items.
+Also: from starting each server until an item's page is served (Gongkai with an empty output folder), and
+Gongkai's cold command-line build of the same corpus, the target for its start.
 
 Bounded: `--rounds` rounds (3) of 7 edits per tool, each waiting at most `--timeout` s (120). Every child
 runs in its own process group, killed on exit; the temporary folder is removed."""
