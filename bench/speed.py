@@ -134,7 +134,7 @@ def corpus_site(root: Path, count: int, register: bool = True) -> Path:
     shutil.copy(REPO / "site_config.yaml", root / "site_config.yaml")
     if not register:
         return root
-    args = ["--content", str(root / "content"), "--config", str(root / "site_config.yaml"), "--date", DAY,
+    args = ["--content", str(root / "content"), "--config", str(root / "site_config.yaml"),
             "--templates", str(REPO / "templates")]  # fmt: skip
     subprocess.run([PYTHON, str(REPO / "build.py"), "register", *args], check=True, stdout=subprocess.DEVNULL)
     return root
