@@ -24,6 +24,9 @@ from tests.scratch import item, make_site
 from tests.strategies import BASE, corpora, snapshot
 from tests.test_leaks import expected
 
+# Pagefind itself is under test here: its results are never taken from the run's kept indexes (tests/memo.py).
+pytestmark = pytest.mark.real_pagefind
+
 DAY = date(2026, 11, 20)
 
 
