@@ -80,10 +80,11 @@ def sample_folder(sample: Mapping[str, bytes], tmp_path_factory: pytest.TempPath
     return output
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium through Playwright (no browser download), one per test run (per xdist worker): each
-    test opens its own context, which shares nothing (cookies, storage, cache) with another's."""
+    """Debian's Chromium through Playwright (no browser download), one per test module, not per session: the
+    Playwright driver keeps a thread, and while a second thread runs gongkai.parallel renders in one process
+    instead of forking (test_parallel.py), so a browser left open would change how every later build runs."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
