@@ -71,6 +71,15 @@ def sample() -> Mapping[str, bytes]:
 
 
 @pytest.fixture(scope="session")
+def sample_with_posters() -> Mapping[str, bytes]:
+    """The sample's outputs with its posters (WeasyPrint lays out every board: seconds), built once per test run
+    and shared, so read-only like `sample`."""
+    from tests.golden import sample_outputs_with_posters
+
+    return MappingProxyType(sample_outputs_with_posters())
+
+
+@pytest.fixture(scope="session")
 def sample_folder(sample: Mapping[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same outputs as files, written by the build's own writer, for tests that read a folder. Shared: read only."""
     from gongkai.writing import write_tree
