@@ -38,13 +38,12 @@ def pagefind_indexes(kept: Path) -> Iterator[PagefindIndexes]:
 
     (kept / "templates").mkdir(exist_ok=True)
     (kept / "pagefind").mkdir(exist_ok=True)
-    compiled = CompiledTemplates(kept / "templates")
     original = jinja2.Environment.__init__
 
     def init(self, *args, **kwargs) -> None:
         original(self, *args, **kwargs)
         if self.bytecode_cache is None:
-            self.bytecode_cache = compiled
+            self.bytecode_cache = CompiledTemplates(kept / "templates", self)
 
     indexes = PagefindIndexes(kept / "pagefind", search._pagefind, lambda: search._executable(), search.pagefind_version)
     with pytest.MonkeyPatch.context() as patch:

@@ -22,14 +22,17 @@ import jinja2
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
-    """Jinja's bytecode, one file per template name and source: unlike FileSystemBytecodeCache (one file per
-    name), tests that restyle a template do not evict the real one."""
+    """Jinja's bytecode, one file per environment's settings, template name and source: unlike
+    FileSystemBytecodeCache (one file per name), tests that restyle a template do not evict the real one, and
+    an environment with other settings (whitespace, delimiters) never loads code compiled for another."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, environment: jinja2.Environment) -> None:
         self.folder = folder
+        settings = [getattr(environment, name) for name in _SETTINGS] + [sorted(environment.extensions)]
+        self.settings = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
 
     def _file(self, bucket: jinja2.bccache.Bucket) -> Path:
-        return self.folder / f"{bucket.key}-{bucket.checksum}"
+        return self.folder / f"{self.settings}-{bucket.key}-{bucket.checksum}"
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
@@ -63,6 +66,14 @@ class PagefindIndexes:
         files = self.real(pages)
         _keep(kept, pickle.dumps(files))
         return files
+
+
+# What the compiled code of a template depends on besides its source (jinja2.Environment's parser settings).
+_SETTINGS = (
+    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string", "comment_start_string",
+    "comment_end_string", "line_statement_prefix", "line_comment_prefix", "trim_blocks", "lstrip_blocks",
+    "newline_sequence", "keep_trailing_newline", "optimized", "autoescape",
+)  # fmt: skip
 
 
 def _keep(path: Path, data: bytes) -> None:
