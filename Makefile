@@ -12,7 +12,7 @@ site: setup
 test: setup-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # What the pre-commit hook and an editors' CI job run: every error at once, exit 1 if any.
 check: setup

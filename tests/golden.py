@@ -110,13 +110,19 @@ def read_golden(root: Path = GOLDEN) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def poster_page_image(scratch: Path):
-    """Page 1 of the sample's public board at 20 dpi, in grey: enough to see layout changes, not font hinting."""
+def sample_outputs_with_posters() -> dict[str, bytes]:
+    """The sample built for its fixed date with its posters. Tests take it from the `sample_with_posters` fixture."""
+    return dict(run(sample_snapshot(), Options(day=date.fromisoformat(SAMPLE_DATE))).outputs)
+
+
+def poster_page_image(scratch: Path, outputs: Mapping[str, bytes] | None = None):
+    """Page 1 of the sample's public board at 20 dpi, in grey: enough to see layout changes, not font hinting.
+    `outputs`: the sample built with posters (built here if not given)."""
     import subprocess
 
     from PIL import Image
 
-    outputs = dict(run(sample_snapshot(), Options(day=date.fromisoformat(SAMPLE_DATE))).outputs)
+    outputs = outputs if outputs is not None else sample_outputs_with_posters()
     (scratch / "lobby.pdf").write_bytes(outputs["posters/lobby.pdf"])
     command = ["pdftoppm", "-r", "20", "-gray", "-png", "-f", "1", "-l", "1", "-singlefile"]
     subprocess.run([*command, str(scratch / "lobby.pdf"), str(scratch / "page")], check=True, preexec_fn=default_sigint)

@@ -189,11 +189,11 @@ def test_posters_are_deterministic(tmp_path):
     assert build(tmp_path, FILES).outputs == build(tmp_path, FILES).outputs
 
 
-def test_sample_board_page_one_matches_golden_image(tmp_path):
+def test_sample_board_page_one_matches_golden_image(tmp_path, sample_with_posters):
     """A 20-dpi picture of the sample lobby board's first page; `make golden IMAGES=1` regenerates it."""
     from tests.golden import POSTER_GOLDEN, poster_page_image
 
-    actual = poster_page_image(tmp_path)
+    actual = poster_page_image(tmp_path, sample_with_posters)
     from PIL import Image, ImageChops
 
     golden = Image.open(POSTER_GOLDEN).convert("L")
