@@ -107,7 +107,7 @@ class Rebuilder:
         # The build's memory and record on disk no longer describe these pages (they go); the memory kept
         # here forgets them too.
         for path, _ in pages:
-            self._last.memory.pages.pop(path, None)
+            self._last.memory.state.made.pop(path, None)
         try:
             written = update_files(self.paths.output, pages, remove=[CACHE, BUILD_RECORD])
         except (OutputRefused, WriteFailed, OSError):

@@ -144,7 +144,12 @@ def test_a_planted_pickle_is_never_run(tmp_path):
 
 @pytest.mark.parametrize(
     "planted",
-    [b"\x80\x04garbage", b'{"format": "gongkai-memory-2", "code": "x", "items": {}, "pages": {}}', b"[]", b'{"format": 1}'],
+    [
+        b"\x80\x04garbage",
+        b'{"format": "gongkai-memory-3", "code": "x", "items": {}, "made": {"a": 1}, "scanned": {}}',
+        b"[]",
+        b'{"format": 1}',
+    ],
 )
 def test_a_damaged_or_foreign_memory_is_ignored_with_a_warning(tmp_path, planted):
     paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("公告", scope="internal")})
@@ -164,7 +169,7 @@ def test_items_are_reused_from_memory_exactly(tmp_path):
     day = date(2026, 11, 20)
     first = build_kept(paths, Options(day=day, posters=False))
     parsed = {relpath: replace(p, item=replace(p.item, extra=extra)) for relpath, p in first.memory.items.items()}
-    memory = Memory(parsed, {})
+    memory = Memory(parsed)
     again = load_memory_from(tmp_path, memory)
     assert again.items == parsed and repr(again.items) == repr(parsed)
 
@@ -180,7 +185,7 @@ def parsed_once(tmp_path_factory):
 def test_any_yaml_value_round_trips_or_is_not_remembered(parsed_once, value):
     items, output = parsed_once
     parsed = {relpath: replace(p, item=replace(p.item, extra={"v": value})) for relpath, p in items.items()}
-    again = load_memory_from(output, Memory(parsed, {}))
+    again = load_memory_from(output, Memory(parsed))
     assert again.items in (parsed, {})
     if again.items:
         assert repr(again.items) == repr(parsed)
@@ -205,4 +210,4 @@ def test_an_extra_too_deep_or_too_large_or_self_containing_is_not_remembered(par
     looped.append(looped)
     for value in (deep, wide, looped):
         parsed = {relpath: replace(p, item=replace(p.item, extra={"v": value})) for relpath, p in items.items()}
-        assert load_memory_from(output, Memory(parsed, {})).items == {}
+        assert load_memory_from(output, Memory(parsed)).items == {}
