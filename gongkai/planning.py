@@ -3,6 +3,7 @@ naming the inputs it is rendered from, and how to render it (state.py decides wh
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,22 +24,30 @@ KIOSK = "kiosk"
 
 
 class Prints:
-    """Each item's fingerprint (a digest of everything it holds), computed once per build: list pages name
-    their rows by it."""
+    """Each item's fingerprints, computed once per build: `of` everything it holds (its own page, the kiosk),
+    `row` what a list can show of it. Lists never show the text (nor its review hash, which follows the
+    text) unless a template names them: a body edit then redraws only the item's own pages."""
 
-    def __init__(self) -> None:
-        self._known: dict[int, tuple[Item, str]] = {}
+    def __init__(self, templates: Mapping[str, str]) -> None:
+        self._known: dict[tuple[int, bool], tuple[Item, str]] = {}
+        self._texts_listed = any(name in source for source in templates.values() for name in _TEXT_FIELDS)
 
-    def of(self, item: Item | None) -> str:
+    def of(self, item: Item | None, row: bool = False) -> str:
         if item is None:
             return "-"
-        known = self._known.get(id(item))
+        known = self._known.get((id(item), row))
         if known is None or known[0] is not item:
-            known = self._known[id(item)] = (item, digest(repr(item)))
+            shown = repr(tuple(getattr(item, name) for name in _ROW_FIELDS)) if row else repr(item)
+            known = self._known[(id(item), row)] = (item, digest(shown))
         return known[1]
 
     def rows(self, shown: Iterable[Shown]) -> str:
-        return digest(*(f"{self.of(s.item)}{int(s.full)}" for s in shown))
+        row = not self._texts_listed
+        return digest(*(f"{self.of(s.item, row)}{int(s.full)}" for s in shown))
+
+
+_TEXT_FIELDS = ("body_html", "review_hash")
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(Item) if f.name not in _TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,7 @@ class Sources:
 
 def plan_outputs(sources: Sources, last: State) -> list[Planned]:
     """Both sites, the kiosk and the server's configuration (the search index follows the pages: plan_search)."""
-    prints = Prints()
+    prints = Prints(sources.templates)
     plans = []
     for audience, site in sources.sites.items():
         records = sources.records if audience is Audience.INTERNAL else None
