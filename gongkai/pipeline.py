@@ -88,12 +88,20 @@ def build(paths: Paths, options: Options = Options(), always: bool = False) -> R
     return None if kept is None else kept.result
 
 
-def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None = None, always: bool = False) -> Kept | None:
+def build_kept(
+    paths: Paths,
+    options: Options = Options(),
+    memory: Memory | None = None,
+    always: bool = False,
+    snapshot: Snapshot | None = None,
+    hold: bool = False,
+) -> Kept | None:
     """The build: everything below is pure except reading here and writing the tree at the end. Returns None
     when inputs, date, options, fonts and code are those of the output already there (unless `always`).
     `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output.
+    `snapshot`: the inputs, when the caller keeps them up to date (serve); `hold`: keep the files in memory.
     One build at a time writes an output: from the up-to-date check to the last file, another build waits."""
-    snapshot, options, fonts = _prepare(paths, options)
+    snapshot, options, fonts = _prepare(paths, options, snapshot)
     # No day means a broken config, which `run` reports.
     record = build_record(snapshot, options.day, options.posters, fonts, options.search) if options.day else None
     waiting = (lambda: options.progress(BUILD_RUNNING.format(output=paths.output))) if options.progress else None
@@ -103,7 +111,7 @@ def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None
         # An interrupted write left a tree that may mix two builds: nothing in it is reused, and the writer
         # compares every file with the bytes on disk.
         repair = unfinished(paths.output)
-        kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair)
+        kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair, hold=hold)
         seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
         written = write_tree(output, kept.result.outputs, seal)
     return replace(kept, result=replace(kept.result, written=tuple(written)))
@@ -115,9 +123,9 @@ def check(paths: Paths, options: Options = Options()) -> Result:
     return _run(paths, snapshot, options, fonts).result
 
 
-def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
+def _prepare(paths: Paths, options: Options, snapshot: Snapshot | None = None) -> tuple[Snapshot, Options, str]:
     """Reads the inputs and settles the day once, so that the build and its record agree even at midnight."""
-    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    snapshot = snapshot or read_snapshot(paths.content, paths.config, paths.templates)
     fonts = font_fingerprint() if options.posters else ""  # a changed font must redraw the posters
     if options.day is None:
         try:
@@ -129,14 +137,20 @@ def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
 
 
 def _run(
-    paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None, trust_output: bool = True
+    paths: Paths,
+    snapshot: Snapshot,
+    options: Options,
+    fonts: str,
+    memory: Memory | None = None,
+    trust_output: bool = True,
+    hold: bool = False,
 ) -> Kept:
     """`run` with the previous output's memory, unless the output is not to be trusted: its posters and its
     parsed items and pages."""
     cache = read_poster_cache(paths.output) if options.posters and trust_output else {}
     if memory is None:
         memory = load_memory(paths.output, code_version()) if trust_output else Memory()
-    return recipe(snapshot, options, cache, fonts, memory)
+    return recipe(snapshot, options, cache, fonts, replace(memory, hold=hold))
 
 
 def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tuple[Item, ...], list[Problem]]:

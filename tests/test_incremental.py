@@ -3,6 +3,7 @@ and date changes, building over the previous output gives byte for byte what a c
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from datetime import UTC, date, timedelta, timezone
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 
 from gongkai.incremental import CACHE, DAMAGED, Memory, load_memory
 from gongkai.pipeline import Options, build, build_kept
+from gongkai.preview import Rebuilder
+from gongkai.serving import Session
 from tests.scratch import item, make_site, tree
 
 TITLES = ["党费收缴情况", "主题党日", "干部任前公示", "监督小组", "表彰决定"]
@@ -34,6 +37,8 @@ steps = st.lists(
         st.tuples(st.just("attach"), st.integers(0, 5)),
         st.tuples(st.just("reopen"), st.integers(0, 5)),
         st.tuples(st.just("retitle base"), st.sampled_from(TITLES)),
+        st.tuples(st.just("category"), st.integers(0, 5), st.sampled_from(["dues", "org", "notice"])),
+        st.tuples(st.just("config"), st.sampled_from(["测试单位党务公开", "测试单位党务公开栏"])),
     ),
     min_size=1,
     max_size=6,
@@ -88,6 +93,12 @@ def _published(output: Path) -> dict[str, bytes]:
 
 def _apply(step: tuple, content: Path, templates: Path, day: date) -> date:
     kind = step[0]
+    if kind == "category" and (content / f"n{step[1]}.md").exists():
+        text = (content / f"n{step[1]}.md").read_text("utf-8")
+        (content / f"n{step[1]}.md").write_text(re.sub(r"(?m)^category: .*$", f"category: {step[2]}", text), "utf-8")
+    elif kind == "config":  # the site's title shows on every page
+        config = content.parent / "site_config.yaml"
+        config.write_text(re.sub(r"(?m)^  title: .*$", f"  title: {step[1]}", config.read_text("utf-8")), "utf-8")
     if kind == "write":
         _, n, title, offset, scope = step
         start = date(2026, 11, 20) + timedelta(days=offset)
@@ -111,6 +122,38 @@ def _apply(step: tuple, content: Path, templates: Path, day: date) -> date:
         text = item("带附件", attachments=["files/a.pdf"], valid_from="2026-11-15")
         (content / f"n{step[1]}.md").write_text(text, "utf-8")
     return day
+
+
+@settings(max_examples=8, deadline=None)
+@given(steps)
+def test_serve_rebuilds_equal_clean(tmp_path_factory, sequence):
+    """serve's Rebuilder, told only the paths that changed (as the watcher names them), keeps its inputs
+    and outputs in memory and still ends each step byte for byte where a clean build does."""
+    root = tmp_path_factory.mktemp("serve")
+    paths = make_site(root, {"base.md": item("基础事项", valid_from="2026-11-01", valid_until="2026-12-31")})
+    day = date(2026, 11, 20)
+    rebuild = Rebuilder(paths, Options(day=day, posters=False), Session())
+    assert rebuild.once()
+    for step in sequence:
+        before = _inputs(paths)
+        day = _apply(step, paths.content, paths.templates, day)
+        after = _inputs(paths)
+        rebuild.options = replace(rebuild.options, day=day)
+        changed = frozenset(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        assert rebuild.once(changed), step
+        clean = paths.output.with_name("clean")
+        if clean.exists():
+            shutil.rmtree(clean)
+        build(type(paths)(paths.content, paths.config, paths.templates, clean), Options(day=day, posters=False))
+        assert _published(paths.output) == _published(clean), step
+
+
+def _inputs(paths) -> dict[Path, bytes]:
+    """Every input file by absolute path, as a watcher would name the changed ones."""
+    files = {paths.config.absolute(): paths.config.read_bytes()}
+    for folder in (paths.content, paths.templates):
+        files |= {p.absolute(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return files
 
 
 def test_nothing_changed_means_nothing_written(tmp_path):
