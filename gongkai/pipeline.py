@@ -113,7 +113,8 @@ def build_kept(
         repair = unfinished(paths.output)
         kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair, hold=hold)
         seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
-        written = write_tree(output, kept.result.outputs, seal)
+        known = {path: sha for made in kept.memory.state.made.values() for path, sha in made.files}
+        written = write_tree(output, kept.result.outputs, seal, known)
     return replace(kept, result=replace(kept.result, written=tuple(written)))
 
 

@@ -41,8 +41,9 @@ class Prints:
             known = self._known[(id(item), row)] = (item, digest(shown))
         return known[1]
 
-    def rows(self, shown: Iterable[Shown]) -> str:
-        row = not self._texts_listed
+    def rows(self, shown: Iterable[Shown], texts: bool = False) -> str:
+        """The rows of a list; `texts`: the list shows each item's text (the kiosk's slides do)."""
+        row = not (texts or self._texts_listed)
         return digest(*(f"{self.of(s.item, row)}{int(s.full)}" for s in shown))
 
 
@@ -159,7 +160,7 @@ def _plan_kiosk(sources: Sources, prints: Prints, last: State) -> Planned:
     shown = seen.only(config.kiosk.categories, carried_by(config.catalog, "kiosk"))
     change = next_change(sources.items, seen.audience, seen.day)
     templates = [v for _, v in sorted(sources.templates.items())]
-    key = digest(KIOSK, repr(config), seen.day.isoformat(), repr(change), prints.rows(shown.current), *templates)
+    key = digest(KIOSK, repr(config), seen.day.isoformat(), repr(change), prints.rows(shown.current, texts=True), *templates)
 
     def render() -> list[Output]:
         qr = _remembered_codes(last)
