@@ -53,6 +53,9 @@ class Options:
     # item; `build` only warns about them.
     strict: bool = False
     search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
+    # serve's first pass: boards whose sources changed are left out (their PDFs take seconds), so that the pages
+    # are on screen at once; the pass that follows draws them.
+    posters_later: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +83,7 @@ class Kept:
     memory: Memory
     sites: dict[Audience, SitePages]
     markers: tuple[leaks.Marker, ...]  # what the public must not see, passages left out
+    later: tuple[str, ...] = ()  # boards left out for a second pass (Options.posters_later)
 
 
 def build(paths: Paths, options: Options = Options(), always: bool = False) -> Result | None:
@@ -112,6 +116,8 @@ def build_kept(
         # compares every file with the bytes on disk.
         repair = unfinished(paths.output)
         kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair, hold=hold)
+        if kept.later:  # not this build's whole output: the next build must not take it as up to date
+            record = {**record, "posters": ["later", fonts]}
         seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
         known = {path: sha for made in kept.memory.state.made.values() for path, sha in made.files}
         written = write_tree(output, kept.result.outputs, seal, known)
@@ -228,16 +234,21 @@ def recipe(
             guard = guards[audience]
             if problems := leaks.scan(boards, guard.markers, guard.where, guard.allowed):
                 raise Problems(problems)
-    posters, errors, poster_warnings = render_posters(sources_of_posters, snapshot.content, cache or {}, options.progress)
+    cache = cache or {}
+    drawn = sources_of_posters
+    if options.posters_later:
+        drawn = [s for s in sources_of_posters if s.board.key in cache and cache[s.board.key][0] == s.key]
+    later = tuple(s.board.key for s in sources_of_posters if s not in drawn)
+    posters, errors, poster_warnings = render_posters(drawn, snapshot.content, cache, options.progress)
     if errors:
         raise Problems(errors)
     if sources_of_posters:
-        keys = {s.board.key: s.key for s in sources_of_posters}
+        keys = {s.board.key: s.key for s in drawn}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
     remembered = replace(memory, state=state)
     outputs.append((CACHE, remembered.dump(code_version())))
     warnings += remembered.take_warnings()
-    boards = {s.board.key: s.view for s in sources_of_posters}
+    boards = {s.board.key: s.view for s in drawn}
     warnings = (*warnings, *poster_warnings)
     # serve's quick redraw (retouch.py) scans its pages against these. Not the passages: indexing them costs
     # 16 ms per 1,000 items at each save, and the text it redraws is new (the full build that follows scans it).
@@ -246,7 +257,7 @@ def recipe(
     result = Result(
         config=config, day=day, items=items, views=views, outputs=outputs, warnings=warnings, posters=boards, report=report
     )
-    return Kept(result=result, snapshot=snapshot, memory=remembered, sites=sites, markers=public_markers)
+    return Kept(result=result, snapshot=snapshot, memory=remembered, sites=sites, markers=public_markers, later=later)
 
 
 def _guards(

@@ -69,9 +69,13 @@ class Rebuilder:
         last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
         snapshot = self._reread(changed) if last is not None else None
         self._snapshot = None  # until this build has read (or failed to read) the inputs
+        quick = replace(self.options, posters_later=self.options.posters)
         try:
             memory = last.memory if last else None
-            kept = build_kept(self.paths, self.options, memory, always=last is None, snapshot=snapshot, hold=True)
+            kept = build_kept(self.paths, quick, memory, always=last is None, snapshot=snapshot, hold=True)
+            if kept is not None and kept.later:  # the pages first, on screen now; then the boards they changed
+                self._announce(kept, started)
+                kept = build_kept(self.paths, self.options, kept.memory, always=True, snapshot=kept.snapshot, hold=True)
         except Problems as failure:
             lines = [str(p) for p in failure.problems]
             print(f"构建失败（{len(lines)} 个错误），继续显示上一次成功的结果：", file=sys.stderr)
@@ -91,13 +95,18 @@ class Rebuilder:
             self.session.failed([line])
             self._last = None
             return False
+        self._snapshot = kept.snapshot if kept is not None else snapshot
+        self._announce(kept, started)
+        return True
+
+    def _announce(self, kept: Kept | None, started: float) -> None:
+        """A build written: kept for the next, and its changed pages reloaded."""
         if kept is not None:  # None: a save that changed nothing, the output and the last build stand
             self._last = kept
-        self._snapshot = kept.snapshot if kept is not None else snapshot
         self._manifest = self._identity()
-        print(f"已重新生成（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
+        what = "页面已更新，正在绘制公开栏海报" if kept is not None and kept.later else "已重新生成"
+        print(f"{what}（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
         self.session.succeeded(kept.result.written if kept else ())
-        return True
 
     def _reread(self, changed: frozenset[Path]) -> Snapshot | None:
         """The inputs with only the paths the watcher named read again; None: read them all."""

@@ -254,3 +254,23 @@ def test_an_extra_too_deep_or_too_large_or_self_containing_is_not_remembered(par
     for value in (deep, wide, looped):
         parsed = {relpath: replace(p, item=replace(p.item, extra={"v": value})) for relpath, p in items.items()}
         assert load_memory_from(output, Memory(parsed)).items == {}
+
+
+def test_serve_puts_pages_first_and_the_changed_boards_after(tmp_path):
+    """serve's first pass leaves out a board whose sources changed (its PDF takes seconds) and says so in the
+    build record; the pass that follows draws it, and the output is then a clean build's."""
+    from tests.scratch import CONFIG
+
+    config = {**CONFIG, "boards": {"office": {"title": "机关", "audience": "public"}}}
+    paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("公告")}, config)
+    day = date(2026, 11, 20)
+    first = build_kept(paths, Options(day=day))
+    assert "posters/office.pdf" in dict(first.result.outputs) and first.later == ()
+    (paths.content / "a.md").write_text(item("通知（修订）"), "utf-8")
+    quick = build_kept(paths, Options(day=day, posters_later=True), first.memory)
+    assert quick.later == ("office",) and "posters/office.pdf" not in dict(quick.result.outputs)
+    assert '"later"' in (paths.output / ".gongkai-build.json").read_text("utf-8")
+    assert build(paths, Options(day=day)) is not None  # not taken as up to date
+    clean = type(paths)(paths.content, paths.config, paths.templates, tmp_path / "clean")
+    build(clean, Options(day=day))
+    assert _published(paths.output) == _published(clean.output)
