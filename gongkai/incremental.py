@@ -1,6 +1,6 @@
 """Turns the previous build's memory (output/.cache/build.json) into reuse: items whose file, config and
-referenced files are unchanged are not parsed again, and item pages whose inputs are unchanged are not
-rendered again. Whole-site pages (home, categories, indexes) are always rendered: they depend on everything.
+referenced files are unchanged are not parsed again, and the build state (state.py: each output's key and
+files, each scan that passed) lets outputs whose inputs are unchanged be taken as they are.
 
 The memory is data, never code: JSON in which every value is tagged with its type, read back by a decoder
 that only knows the model's own dataclasses and enums (so a planted file can at worst be ignored)."""
@@ -11,7 +11,6 @@ import base64
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import Enum
@@ -20,9 +19,11 @@ from typing import Any
 
 from gongkai.model import Attachment, Audience, FeedbackEntry, Item, ReviewState, Status
 from gongkai.problems import Problem
+from gongkai.register import Entry
+from gongkai.state import Made, State
 
 CACHE = ".cache/build.json"
-FORMAT = "gongkai-memory-2"
+FORMAT = "gongkai-memory-3"
 # An item whose `extra` is deeper or larger than this is simply not remembered (parsed again next time): the
 # memory must never cost more than the parse it saves, whatever a YAML alias or nesting makes of `extra`.
 MAX_DEPTH = 60
@@ -48,18 +49,16 @@ class ParsedItem:
 
 @dataclass
 class Memory:
-    """What one build leaves for the next: parsed items by file, and the render key of every item page."""
+    """What one build leaves for the next: parsed items by file, and the build state."""
 
     items: dict[str, ParsedItem] = field(default_factory=dict)
-    pages: dict[str, str] = field(default_factory=dict)
-    previous_bytes: Callable[[str], bytes | None] = lambda path: None
+    state: State = field(default_factory=State)
     warnings: tuple[Problem, ...] = ()  # about the memory itself, reported once by the build that read it
     # Each remembered item with its JSON: an item reused unchanged is not encoded again.
     encoded: dict[str, tuple[ParsedItem, Any]] = field(default_factory=dict)
-
-    def reusable_page(self, path: str, key: str) -> bytes | None:
-        """The previous build's bytes for `path` when it was rendered from the same key."""
-        return self.previous_bytes(path) if self.pages.get(path) == key else None
+    hold: bool = False  # keep this build's bytes in memory for the next (serve): nothing is read back
+    # The register as last read, by the digest of its bytes: 10,000 entries cost a second of YAML.
+    register: tuple[str, tuple[Entry, ...]] = ("", ())
 
     def take_warnings(self) -> list[Problem]:
         warnings, self.warnings = list(self.warnings), ()
@@ -79,7 +78,10 @@ class Memory:
                 continue  # parsed again next time
         self.encoded = encoded
         items = {relpath: value for relpath, (_, value) in encoded.items()}
-        memory = {"format": FORMAT, "code": version, "items": items, "pages": dict(sorted(self.pages.items()))}
+        made = {name: [m.key, [list(f) for f in m.files]] for name, m in sorted(self.state.made.items())}
+        scanned = {path: list(scan) for path, scan in sorted(self.state.scanned.items())}
+        register = [self.register[0], [[getattr(e, name) for name in _ENTRY_FIELDS] for e in self.register[1]]]
+        memory = {"format": FORMAT, "code": version, "items": items, "made": made, "scanned": scanned, "register": register}
         return json.dumps(memory, ensure_ascii=False, separators=(",", ":"), allow_nan=True).encode("utf-8")
 
 
@@ -96,9 +98,16 @@ def load_memory(output: Path, version: str) -> Memory:
         encoded = {relpath: (_decode(value), value) for relpath, value in memory["items"].items()}
         if not all(isinstance(relpath, str) and isinstance(p, ParsedItem) for relpath, (p, _) in encoded.items()):
             raise ValueError("not items")
-        pages = memory["pages"]
-        if not all(isinstance(path, str) and isinstance(key, str) for path, key in pages.items()):
-            raise ValueError("not pages")
+        made = {name: Made(key, tuple((path, sha) for path, sha in files)) for name, (key, files) in memory["made"].items()}
+        scanned = {path: (sha, markers) for path, (sha, markers) in memory["scanned"].items()}
+        texts = [*made, *(m.key for m in made.values()), *(t for m in made.values() for f in m.files for t in f)]
+        texts += [*scanned, *(t for scan in scanned.values() for t in scan)]
+        if not all(isinstance(text, str) for text in texts):
+            raise ValueError("not a build state")
+        register_digest, rows = memory["register"]
+        entries = tuple(Entry(*row) for row in rows)
+        if not isinstance(register_digest, str) or not all(_plain_entry(e) for e in entries):
+            raise ValueError("not a register")
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
         return Memory(warnings=(Problem(f"{output}/{CACHE}", 1, DAMAGED),))
 
@@ -108,7 +117,20 @@ def load_memory(output: Path, version: str) -> Memory:
         except OSError:
             return None
 
-    return Memory({relpath: parsed for relpath, (parsed, _) in encoded.items()}, pages, previous_bytes, (), encoded)
+    state = State(made, scanned, previous_bytes=previous_bytes)
+    items = {relpath: parsed for relpath, (parsed, _) in encoded.items()}
+    return Memory(items=items, state=state, encoded=encoded, register=(register_digest, entries))
+
+
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
+
+
+_ENTRY_NUMBERS = ("serial", "line")
+
+
+def _plain_entry(entry: Entry) -> bool:
+    """Read back as written: text, and whole numbers where the register has them."""
+    return all(type(getattr(entry, name)) is (int if name in _ENTRY_NUMBERS else str) for name in _ENTRY_FIELDS)
 
 
 class _Unrememberable(Exception):

@@ -13,20 +13,18 @@ from gongkai import leaks
 from gongkai.importing.strays import unused_word_files
 from gongkai.incremental import CACHE, Memory, digest, load_memory
 from gongkai.model import Audience, Config, Item
-from gongkai.parallel import both
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
 from gongkai.parsing.placeholders import placeholder_problems
 from gongkai.parsing.requests import parse_requests
+from gongkai.planning import Sources, plan_outputs, plan_search
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
-from gongkai.register import number_items, parse_register, vanished
-from gongkai.rendering.kiosk import render_kiosk
+from gongkai.register import Entry, number_items, parse_register, vanished
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import records_text, register_rows
-from gongkai.rendering.search import FOLDER, index_site, item_pages, memo_path, readable, render_search_page
-from gongkai.rendering.server import render_server
-from gongkai.rendering.site import Records, SitePages, render_site
+from gongkai.rendering.site import Records, SitePages
+from gongkai.state import PARALLEL_RENDER_LIMIT, Guard, markers_digest, realise
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
@@ -34,9 +32,6 @@ from gongkai.writing import MANIFEST, exclusive, unfinished, write_tree
 
 Outputs = list[tuple[str, bytes]]
 PosterCache = Mapping[str, tuple[str, bytes]]  # board key -> (its sources' key, the PDF drawn from them)
-# Up to this many items the two sites are rendered at the same time, in two processes (both cores). Each
-# process then holds a rendered site: at 10,000 items that is 367 MB in all instead of 279 MB in one.
-PARALLEL_RENDER_LIMIT = 5000
 BUILD_RECORD = ".gongkai-build.json"  # what the output was built from: deploy refuses a stale build
 BUILD_RUNNING = "{output}/ 正在被另一个构建写入，等它完成后继续…"  # said by a build or deploy waiting for the lock
 
@@ -58,6 +53,9 @@ class Options:
     # item; `build` only warns about them.
     strict: bool = False
     search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
+    # serve's first pass: boards whose sources changed are left out (their PDFs take seconds), so that the pages
+    # are on screen at once; the pass that follows draws them.
+    posters_later: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +83,7 @@ class Kept:
     memory: Memory
     sites: dict[Audience, SitePages]
     markers: tuple[leaks.Marker, ...]  # what the public must not see, passages left out
+    later: tuple[str, ...] = ()  # boards left out for a second pass (Options.posters_later)
 
 
 def build(paths: Paths, options: Options = Options(), always: bool = False) -> Result | None:
@@ -93,12 +92,20 @@ def build(paths: Paths, options: Options = Options(), always: bool = False) -> R
     return None if kept is None else kept.result
 
 
-def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None = None, always: bool = False) -> Kept | None:
+def build_kept(
+    paths: Paths,
+    options: Options = Options(),
+    memory: Memory | None = None,
+    always: bool = False,
+    snapshot: Snapshot | None = None,
+    hold: bool = False,
+) -> Kept | None:
     """The build: everything below is pure except reading here and writing the tree at the end. Returns None
     when inputs, date, options, fonts and code are those of the output already there (unless `always`).
     `memory`: the last build's, when the caller kept it (serve); otherwise it is read from the output.
+    `snapshot`: the inputs, when the caller keeps them up to date (serve); `hold`: keep the files in memory.
     One build at a time writes an output: from the up-to-date check to the last file, another build waits."""
-    snapshot, options, fonts = _prepare(paths, options)
+    snapshot, options, fonts = _prepare(paths, options, snapshot)
     # No day means a broken config, which `run` reports.
     record = build_record(snapshot, options.day, options.posters, fonts, options.search) if options.day else None
     waiting = (lambda: options.progress(BUILD_RUNNING.format(output=paths.output))) if options.progress else None
@@ -108,9 +115,12 @@ def build_kept(paths: Paths, options: Options = Options(), memory: Memory | None
         # An interrupted write left a tree that may mix two builds: nothing in it is reused, and the writer
         # compares every file with the bytes on disk.
         repair = unfinished(paths.output)
-        kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair)
+        kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair, hold=hold)
+        if kept.later:  # not this build's whole output: the next build must not take it as up to date
+            record = {**record, "posters": ["later", fonts]}
         seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
-        written = write_tree(output, kept.result.outputs, seal)
+        known = {path: sha for made in kept.memory.state.made.values() for path, sha in made.files}
+        written = write_tree(output, kept.result.outputs, seal, known)
     return replace(kept, result=replace(kept.result, written=tuple(written)))
 
 
@@ -120,9 +130,9 @@ def check(paths: Paths, options: Options = Options()) -> Result:
     return _run(paths, snapshot, options, fonts).result
 
 
-def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
+def _prepare(paths: Paths, options: Options, snapshot: Snapshot | None = None) -> tuple[Snapshot, Options, str]:
     """Reads the inputs and settles the day once, so that the build and its record agree even at midnight."""
-    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    snapshot = snapshot or read_snapshot(paths.content, paths.config, paths.templates)
     fonts = font_fingerprint() if options.posters else ""  # a changed font must redraw the posters
     if options.day is None:
         try:
@@ -134,14 +144,20 @@ def _prepare(paths: Paths, options: Options) -> tuple[Snapshot, Options, str]:
 
 
 def _run(
-    paths: Paths, snapshot: Snapshot, options: Options, fonts: str, memory: Memory | None = None, trust_output: bool = True
+    paths: Paths,
+    snapshot: Snapshot,
+    options: Options,
+    fonts: str,
+    memory: Memory | None = None,
+    trust_output: bool = True,
+    hold: bool = False,
 ) -> Kept:
     """`run` with the previous output's memory, unless the output is not to be trusted: its posters and its
     parsed items and pages."""
     cache = read_poster_cache(paths.output) if options.posters and trust_output else {}
     if memory is None:
         memory = load_memory(paths.output, code_version()) if trust_output else Memory()
-    return recipe(snapshot, options, cache, fonts, memory)
+    return recipe(snapshot, options, cache, fonts, replace(memory, hold=hold))
 
 
 def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tuple[Item, ...], list[Problem]]:
@@ -151,6 +167,16 @@ def parse(snapshot: Snapshot, memory: Memory | None = None) -> tuple[Config, tup
     if parsed.errors:
         raise Problems(parsed.errors)
     return config, settle_windows(parsed.items), list(parsed.warnings)
+
+
+def read_register(snapshot: Snapshot, memory: Memory) -> tuple[Entry, ...]:
+    """The register's entries; those the memory holds when its bytes are unchanged (and it remembers them)."""
+    key = digest(snapshot.register or b"")
+    if memory.register[0] == key:
+        return memory.register[1]
+    entries = parse_register(snapshot.register, snapshot.register_path)
+    memory.register = (key, entries)
+    return entries
 
 
 def run(snapshot: Snapshot, options: Options = Options(), cache: PosterCache | None = None, fonts: str = "") -> Result:
@@ -165,11 +191,12 @@ def recipe(
     fonts: str = "",
     memory: Memory | None = None,
 ) -> Kept:
-    """The recipe: read inputs into parsed, settled items, their views, rendered and scanned outputs."""
+    """The recipe: read → parse → settle → view → plan → realise (render and scan) → posters. `memory`: the
+    last build's parsed items and build state, which decide what is parsed and rendered again (state.py)."""
     memory = memory or Memory()
     config, items, warnings = parse(snapshot, memory)
     requests, request_errors = parse_requests(snapshot)
-    entries = parse_register(snapshot.register, snapshot.register_path)
+    entries = read_register(snapshot, memory)
     items, unregistered = number_items(items, entries, snapshot.register_path)
     day = options.day or datetime.now(ZoneInfo(config.site.timezone)).date()
     # Nothing published vanishes: a shown item's file deleted without `retire` fails check and build alike.
@@ -183,81 +210,74 @@ def recipe(
     report = supervise(items, requests, config, day)
     records = Records(report, register_rows(items, entries))
     sites = {audience: SitePages(seen, config, snapshot.templates, snapshot.templates_root) for audience, seen in views.items()}
-    # What each audience must not see. The public's is found before the fork, so that both processes have it.
-    markers = {Audience.PUBLIC: leaks.forbidden(items, Audience.PUBLIC, day)}
-    record_texts = records_text(report, records.rows)
-
-    def _scan(files: Outputs, audience: Audience) -> None:
-        """Every output is scanned against its own audience: the members' too (drafts, items not yet begun)."""
-        if audience not in markers:
-            markers[audience] = leaks.forbidden(items, audience, day)
-        extra = record_texts if audience is Audience.INTERNAL else ()
-        unread = config.review.reviewers if audience is Audience.PUBLIC else ()
-        allowed = lambda: public_text(snapshot, views[audience], *extra, unread=unread)  # noqa: E731 - built only if a text recurs
-        if problems := leaks.scan(files, markers[audience], leaks.OUTPUTS[audience], allowed):
-            raise Problems(problems)
-
-    def render_audience(audience: Audience) -> tuple[Outputs, dict[str, str]]:
-        """One audience's site, and the kiosk if it shows that audience's view; scanned against that audience."""
-        pages: dict[str, str] = {}
-        internal_records = records if audience is Audience.INTERNAL else None
-        files = render_site(sites[audience], snapshot.content, internal_records, memory, pages)
-        files += render_search_page(sites[audience])
-        index = None
-        if options.search:  # made from the pages as rendered: the index holds nothing its site does not show
-            index = index_site(item_pages(sites[audience], files), f"{audience.value}/", memory.previous_bytes)
-            files += index.files
-        outputs = [(f"{audience.value}/{path}", data) for path, data in files]
-        if index is not None:
-            outputs.append((memo_path(audience.value), index.memo()))
-        if config.kiosk.audience is audience:
-            outputs += render_kiosk(config, views[audience], snapshot.templates, snapshot.content, snapshot.templates_root)
-        # A page reused from the last build was scanned then, and its key covers everything it shows.
-        reused = {path for path, key in pages.items() if memory.pages.get(path) == key}
-        bundle = f"{audience.value}/{FOLDER}/"
-        scanned = [(path, data) for path, data in outputs if path not in reused and not path.startswith(bundle)]
-        if index is not None and not index.reused:  # the index as the scanner can read it: decompressed
-            scanned += [(f"{audience.value}/{path}", data) for path, data in readable(index.files)]
-        _scan(scanned, audience)
-        return outputs, pages
-
-    # Two processes, both cores. Each holds what it renders: past a few thousand items, one does both.
-    (outputs, pages), (public, public_pages) = both(
-        lambda: render_audience(Audience.INTERNAL),
-        lambda: render_audience(Audience.PUBLIC),
-        worth_it=len(views[Audience.INTERNAL].everything) <= PARALLEL_RENDER_LIMIT,
-    )
-    outputs += public
-    pages |= public_pages
-    sources = (
+    guards = _guards(snapshot, items, views, day, records_text(report, records.rows), config.review.reviewers)
+    sources = Sources(config, day, items, views, sites, records, snapshot.templates, snapshot.templates_root, snapshot.content)
+    last = memory.state
+    plans = plan_outputs(sources, last)
+    # Two processes, both cores, up to a few thousand items (each holds what it renders).
+    fork = len(views[Audience.INTERNAL].everything) <= PARALLEL_RENDER_LIMIT
+    pages = realise(plans, last, guards, fork, keep_bytes=memory.hold)
+    state, outputs = pages.state, list(pages.files)
+    if options.search:  # made from the pages as rendered: the index holds nothing its site does not show
+        index = realise(plan_search(sites, plans, pages.files), last, guards, fork=False, keep_bytes=memory.hold)
+        state, outputs = state.merged(index.state), outputs + index.files
+    sources_of_posters = (
         poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts, snapshot.content)
         if options.posters
         else []
     )
     # Scan before any PDF is made: the posters' HTML holds all their text.
     for audience in Audience:
-        if boards := [(s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources if s.board.audience is audience]:
-            _scan(boards, audience)
-    posters, errors, poster_warnings = render_posters(sources, snapshot.content, cache or {}, options.progress)
+        if boards := [
+            (s.path, "\n".join((s.html, *s.qr_urls)).encode()) for s in sources_of_posters if s.board.audience is audience
+        ]:
+            guard = guards[audience]
+            if problems := leaks.scan(boards, guard.markers, guard.where, guard.allowed):
+                raise Problems(problems)
+    cache = cache or {}
+    drawn = sources_of_posters
+    if options.posters_later:
+        drawn = [s for s in sources_of_posters if s.board.key in cache and cache[s.board.key][0] == s.key]
+    later = tuple(s.board.key for s in sources_of_posters if s not in drawn)
+    posters, errors, poster_warnings = render_posters(drawn, snapshot.content, cache, options.progress)
     if errors:
         raise Problems(errors)
-    if sources:
-        keys = {s.board.key: s.key for s in sources}
+    if sources_of_posters:
+        keys = {s.board.key: s.key for s in drawn}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
-    outputs += render_server(config, snapshot.templates, snapshot.templates_root)
-    memory.pages = pages
-    outputs.append((CACHE, memory.dump(code_version())))
-    warnings += memory.take_warnings()
-    boards = {s.board.key: s.view for s in sources}
+    remembered = replace(memory, state=state)
+    outputs.append((CACHE, remembered.dump(code_version())))
+    warnings += remembered.take_warnings()
+    boards = {s.board.key: s.view for s in drawn}
     warnings = (*warnings, *poster_warnings)
     # serve's quick redraw (retouch.py) scans its pages against these. Not the passages: indexing them costs
     # 16 ms per 1,000 items at each save, and the text it redraws is new (the full build that follows scans it).
-    public_markers = tuple(m for m in markers[Audience.PUBLIC] if m.how != leaks.PASSAGE)
+    public_markers = tuple(m for m in guards[Audience.PUBLIC].markers if m.how != leaks.PASSAGE)
     outputs.sort()
     result = Result(
         config=config, day=day, items=items, views=views, outputs=outputs, warnings=warnings, posters=boards, report=report
     )
-    return Kept(result=result, snapshot=snapshot, memory=memory, sites=sites, markers=public_markers)
+    return Kept(result=result, snapshot=snapshot, memory=remembered, sites=sites, markers=public_markers, later=later)
+
+
+def _guards(
+    snapshot: Snapshot,
+    items: tuple[Item, ...],
+    views: Mapping[Audience, View],
+    day: date,
+    record_texts: tuple[str, ...],
+    reviewers: tuple[str, ...],
+) -> dict[Audience, Guard]:
+    """What each audience's outputs are scanned against: the members' too (drafts, items not yet begun)."""
+    guards = {}
+    for audience in Audience:
+        markers = leaks.forbidden(items, audience, day)
+        extra = record_texts if audience is Audience.INTERNAL else ()
+        unread = reviewers if audience is Audience.PUBLIC else ()  # the config names them; the public never reads it
+        # Built only if a forbidden text recurs: to tell a coincidence from a leak.
+        allowed = lambda seen=views[audience], extra=extra, unread=unread: public_text(snapshot, seen, *extra, unread=unread)  # noqa: E731
+        guards[audience] = Guard(markers, markers_digest(markers), allowed, leaks.OUTPUTS[audience])
+    return guards
 
 
 def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str, search: bool = True) -> dict[str, object]:

@@ -13,6 +13,7 @@ from gongkai.desk.app import Desk
 from gongkai.incremental import CACHE
 from gongkai.pipeline import BUILD_RECORD, Kept, Options, Paths, build_kept
 from gongkai.problems import Problems
+from gongkai.reading import Snapshot, reread
 from gongkai.retouch import retouch
 from gongkai.serving import Session, make_server
 from gongkai.watcher import Watcher
@@ -30,6 +31,7 @@ class Rebuilder:
         self._pending: set[Path] = set()
         self._pending_lock = threading.Lock()
         self._last: Kept | None = None  # the last good build
+        self._snapshot: Snapshot | None = None  # the inputs as last read, kept up to date path by path
         self._manifest: tuple[int, int] | None = None  # the manifest's identity after our last write
         self._finished = False  # serve is stopping
 
@@ -65,8 +67,15 @@ class Rebuilder:
         if changed and whole and self._last is not None and self._ours():
             self._retouch(changed, started)
         last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
+        snapshot = self._reread(changed) if last is not None else None
+        self._snapshot = None  # until this build has read (or failed to read) the inputs
+        quick = replace(self.options, posters_later=self.options.posters)
         try:
-            kept = build_kept(self.paths, self.options, last.memory if last else None, always=last is None)
+            memory = last.memory if last else None
+            kept = build_kept(self.paths, quick, memory, always=last is None, snapshot=snapshot, hold=True)
+            if kept is not None and kept.later:  # the pages first, on screen now; then the boards they changed
+                self._announce(kept, started)
+                kept = build_kept(self.paths, self.options, kept.memory, always=True, snapshot=kept.snapshot, hold=True)
         except Problems as failure:
             lines = [str(p) for p in failure.problems]
             print(f"构建失败（{len(lines)} 个错误），继续显示上一次成功的结果：", file=sys.stderr)
@@ -86,12 +95,25 @@ class Rebuilder:
             self.session.failed([line])
             self._last = None
             return False
+        self._snapshot = kept.snapshot if kept is not None else snapshot
+        self._announce(kept, started)
+        return True
+
+    def _announce(self, kept: Kept | None, started: float) -> None:
+        """A build written: kept for the next, and its changed pages reloaded."""
         if kept is not None:  # None: a save that changed nothing, the output and the last build stand
             self._last = kept
         self._manifest = self._identity()
-        print(f"已重新生成（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
+        what = "页面已更新，正在绘制公开栏海报" if kept is not None and kept.later else "已重新生成"
+        print(f"{what}（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
         self.session.succeeded(kept.result.written if kept else ())
-        return True
+
+    def _reread(self, changed: frozenset[Path]) -> Snapshot | None:
+        """The inputs with only the paths the watcher named read again; None: read them all."""
+        if self._snapshot is None or not changed:
+            return None
+        paths = self.paths
+        return reread(self._snapshot, changed, paths.content, paths.config, paths.templates)
 
     def _retouch(self, changed: frozenset[Path], started: float) -> None:
         """The edited items' own pages, written and announced at once; the full build follows."""
@@ -107,7 +129,7 @@ class Rebuilder:
         # The build's memory and record on disk no longer describe these pages (they go); the memory kept
         # here forgets them too.
         for path, _ in pages:
-            self._last.memory.pages.pop(path, None)
+            self._last.memory.state.made.pop(path, None)
         try:
             written = update_files(self.paths.output, pages, remove=[CACHE, BUILD_RECORD])
         except (OutputRefused, WriteFailed, OSError):

@@ -8,8 +8,8 @@ import json
 import os
 import stat
 import subprocess
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gongkai.problems import Problem, Problems
@@ -81,6 +81,73 @@ def read_snapshot(content_dir: Path, config_path: Path, templates_dir: Path, reg
         register=register,
         register_path=str(register_path),
     )
+
+
+def reread(
+    snapshot: Snapshot, changed: Iterable[Path], content_dir: Path, config_path: Path, templates_dir: Path
+) -> Snapshot | None:
+    """`snapshot` with only the files the watcher named read again (new, changed or deleted items, the config,
+    the templates), and the register (one file, not watched); None when a whole read is needed: a folder was
+    named, a path outside the inputs, or anything that `read_snapshot` would report as a problem."""
+    content, root = dict(snapshot.content), content_dir.absolute()
+    config, templates = snapshot.config, snapshot.templates
+    for path in {p.absolute() for p in changed}:
+        if path == config_path.absolute():
+            try:
+                config = config_path.read_bytes()
+            except OSError:
+                return None
+        elif path.is_relative_to(templates_dir.absolute()):
+            try:
+                templates = {rel: data.decode("utf-8-sig") for rel, data in _whole_tree(templates_dir).items()}
+            except (OSError, UnicodeDecodeError):
+                return None
+        elif path.is_relative_to(root) and path != root:
+            rel = path.relative_to(root).as_posix()
+            if any(part.startswith(".") for part in rel.split("/")):
+                continue  # never read (see _read_tree)
+            if rel in content or not os.path.lexists(path):
+                content.pop(rel, None)
+                if any(key.startswith(rel + "/") for key in content):
+                    return None  # a folder went: whatever was in it
+            if os.path.lexists(path):
+                if not _plain_file(root, path) or _printable(rel) != rel:
+                    return None
+                try:
+                    content[rel] = path.read_bytes()
+                except OSError:
+                    return None
+        else:
+            return None
+    try:
+        register = Path(snapshot.register_path).read_bytes()
+    except FileNotFoundError:
+        register = None
+    except OSError:
+        return None
+    return replace(snapshot, content=content, config=config, templates=templates, register=register)
+
+
+def _plain_file(root: Path, path: Path) -> bool:
+    """A regular file that `_read_tree` would read as it is: no folder on its way a symlink, itself not a
+    symlink (those `read_snapshot` checks and names)."""
+    folder = path.parent
+    while folder != root:
+        if folder.is_symlink() or folder.name.startswith("."):
+            return False
+        folder = folder.parent
+    try:
+        return not path.is_symlink() and stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _whole_tree(root: Path) -> dict[str, bytes]:
+    problems: list[Problem] = []
+    files = _read_tree(root, problems)
+    if problems:
+        raise OSError("unreadable")
+    return files
 
 
 def _read_tree(root: Path, problems: list[Problem]) -> dict[str, bytes]:

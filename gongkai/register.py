@@ -14,7 +14,7 @@ import yaml
 
 from gongkai.model import Config, Item, ReviewState, Status
 from gongkai.parsing.fields import Fields, load_mapping
-from gongkai.parsing.text import decode
+from gongkai.parsing.text import MAX_REGISTER_BYTES, decode
 from gongkai.problems import Problem, Problems
 
 HEADER = """\
@@ -52,7 +52,7 @@ def parse_register(data: bytes | None, path: str) -> tuple[Entry, ...]:
     if not data:
         return ()
     problems: list[Problem] = []
-    text = decode(data, path, problems)
+    text = decode(data, path, problems, MAX_REGISTER_BYTES)
     fields = load_mapping(text, path, 0, problems) if text else None
     entries = []
     if fields is not None:

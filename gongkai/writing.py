@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,17 +72,24 @@ def exclusive(output: Path, waiting: Callable[[], None] | None = None) -> Iterat
         release(held)
 
 
-def write_tree(output: Path | Exclusive, files: Iterable[tuple[str, bytes]], seal: tuple[str, bytes] | None = None) -> list[str]:
+def write_tree(
+    output: Path | Exclusive,
+    files: Iterable[tuple[str, bytes]],
+    seal: tuple[str, bytes] | None = None,
+    known: Mapping[str, str] | None = None,
+) -> list[str]:
     """Makes the output hold exactly `files` and `seal`, a file vouching for the rest (the build record): it is
-    removed before anything changes and written after everything else. Returns the paths written."""
+    removed before anything changes and written after everything else. Returns the paths written. `known`:
+    the sha256 of files whose digest the caller already has (the build state), not computed again."""
     if not isinstance(output, Exclusive):
         with exclusive(output) as held:
-            return write_tree(held, files, seal)
+            return write_tree(held, files, seal, known)
     root = output.root
     wanted = {_safe(path): data for path, data in files}  # all of it in hand before the disk is touched
     if seal is not None:
         wanted[_safe(seal[0])] = seal[1]
-    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in wanted.items()}
+    known = known or {}
+    hashes = {path: known.get(path) or hashlib.sha256(data).hexdigest() for path, data in wanted.items()}
     record = read_record(root)
     if record.trusted:
         changed = [p for p in wanted if not (record.manifest.get(p) == hashes[p] and _size(root / p) == len(wanted[p]))]

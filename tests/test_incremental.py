@@ -3,6 +3,7 @@ and date changes, building over the previous output gives byte for byte what a c
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import replace
 from datetime import UTC, date, timedelta, timezone
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 
 from gongkai.incremental import CACHE, DAMAGED, Memory, load_memory
 from gongkai.pipeline import Options, build, build_kept
+from gongkai.preview import Rebuilder
+from gongkai.serving import Session
 from tests.scratch import item, make_site, tree
 
 TITLES = ["党费收缴情况", "主题党日", "干部任前公示", "监督小组", "表彰决定"]
@@ -34,6 +37,8 @@ steps = st.lists(
         st.tuples(st.just("attach"), st.integers(0, 5)),
         st.tuples(st.just("reopen"), st.integers(0, 5)),
         st.tuples(st.just("retitle base"), st.sampled_from(TITLES)),
+        st.tuples(st.just("category"), st.integers(0, 5), st.sampled_from(["dues", "org", "notice"])),
+        st.tuples(st.just("config"), st.sampled_from(["测试单位党务公开", "测试单位党务公开栏"])),
     ),
     min_size=1,
     max_size=6,
@@ -88,6 +93,12 @@ def _published(output: Path) -> dict[str, bytes]:
 
 def _apply(step: tuple, content: Path, templates: Path, day: date) -> date:
     kind = step[0]
+    if kind == "category" and (content / f"n{step[1]}.md").exists():
+        text = (content / f"n{step[1]}.md").read_text("utf-8")
+        (content / f"n{step[1]}.md").write_text(re.sub(r"(?m)^category: .*$", f"category: {step[2]}", text), "utf-8")
+    elif kind == "config":  # the site's title shows on every page
+        config = content.parent / "site_config.yaml"
+        config.write_text(re.sub(r"(?m)^  title: .*$", f"  title: {step[1]}", config.read_text("utf-8")), "utf-8")
     if kind == "write":
         _, n, title, offset, scope = step
         start = date(2026, 11, 20) + timedelta(days=offset)
@@ -111,6 +122,38 @@ def _apply(step: tuple, content: Path, templates: Path, day: date) -> date:
         text = item("带附件", attachments=["files/a.pdf"], valid_from="2026-11-15")
         (content / f"n{step[1]}.md").write_text(text, "utf-8")
     return day
+
+
+@settings(max_examples=8, deadline=None)
+@given(steps)
+def test_serve_rebuilds_equal_clean(tmp_path_factory, sequence):
+    """serve's Rebuilder, told only the paths that changed (as the watcher names them), keeps its inputs
+    and outputs in memory and still ends each step byte for byte where a clean build does."""
+    root = tmp_path_factory.mktemp("serve")
+    paths = make_site(root, {"base.md": item("基础事项", valid_from="2026-11-01", valid_until="2026-12-31")})
+    day = date(2026, 11, 20)
+    rebuild = Rebuilder(paths, Options(day=day, posters=False), Session())
+    assert rebuild.once()
+    for step in sequence:
+        before = _inputs(paths)
+        day = _apply(step, paths.content, paths.templates, day)
+        after = _inputs(paths)
+        rebuild.options = replace(rebuild.options, day=day)
+        changed = frozenset(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+        assert rebuild.once(changed), step
+        clean = paths.output.with_name("clean")
+        if clean.exists():
+            shutil.rmtree(clean)
+        build(type(paths)(paths.content, paths.config, paths.templates, clean), Options(day=day, posters=False))
+        assert _published(paths.output) == _published(clean), step
+
+
+def _inputs(paths) -> dict[Path, bytes]:
+    """Every input file by absolute path, as a watcher would name the changed ones."""
+    files = {paths.config.absolute(): paths.config.read_bytes()}
+    for folder in (paths.content, paths.templates):
+        files |= {p.absolute(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return files
 
 
 def test_nothing_changed_means_nothing_written(tmp_path):
@@ -144,7 +187,12 @@ def test_a_planted_pickle_is_never_run(tmp_path):
 
 @pytest.mark.parametrize(
     "planted",
-    [b"\x80\x04garbage", b'{"format": "gongkai-memory-2", "code": "x", "items": {}, "pages": {}}', b"[]", b'{"format": 1}'],
+    [
+        b"\x80\x04garbage",
+        b'{"format": "gongkai-memory-3", "code": "x", "items": {}, "made": {"a": 1}, "scanned": {}}',
+        b"[]",
+        b'{"format": 1}',
+    ],
 )
 def test_a_damaged_or_foreign_memory_is_ignored_with_a_warning(tmp_path, planted):
     paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("公告", scope="internal")})
@@ -164,7 +212,7 @@ def test_items_are_reused_from_memory_exactly(tmp_path):
     day = date(2026, 11, 20)
     first = build_kept(paths, Options(day=day, posters=False))
     parsed = {relpath: replace(p, item=replace(p.item, extra=extra)) for relpath, p in first.memory.items.items()}
-    memory = Memory(parsed, {})
+    memory = Memory(parsed)
     again = load_memory_from(tmp_path, memory)
     assert again.items == parsed and repr(again.items) == repr(parsed)
 
@@ -180,7 +228,7 @@ def parsed_once(tmp_path_factory):
 def test_any_yaml_value_round_trips_or_is_not_remembered(parsed_once, value):
     items, output = parsed_once
     parsed = {relpath: replace(p, item=replace(p.item, extra={"v": value})) for relpath, p in items.items()}
-    again = load_memory_from(output, Memory(parsed, {}))
+    again = load_memory_from(output, Memory(parsed))
     assert again.items in (parsed, {})
     if again.items:
         assert repr(again.items) == repr(parsed)
@@ -205,4 +253,24 @@ def test_an_extra_too_deep_or_too_large_or_self_containing_is_not_remembered(par
     looped.append(looped)
     for value in (deep, wide, looped):
         parsed = {relpath: replace(p, item=replace(p.item, extra={"v": value})) for relpath, p in items.items()}
-        assert load_memory_from(output, Memory(parsed, {})).items == {}
+        assert load_memory_from(output, Memory(parsed)).items == {}
+
+
+def test_serve_puts_pages_first_and_the_changed_boards_after(tmp_path):
+    """serve's first pass leaves out a board whose sources changed (its PDF takes seconds) and says so in the
+    build record; the pass that follows draws it, and the output is then a clean build's."""
+    from tests.scratch import CONFIG
+
+    config = {**CONFIG, "boards": {"office": {"title": "机关", "audience": "public"}}}
+    paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("公告")}, config)
+    day = date(2026, 11, 20)
+    first = build_kept(paths, Options(day=day))
+    assert "posters/office.pdf" in dict(first.result.outputs) and first.later == ()
+    (paths.content / "a.md").write_text(item("通知（修订）"), "utf-8")
+    quick = build_kept(paths, Options(day=day, posters_later=True), first.memory)
+    assert quick.later == ("office",) and "posters/office.pdf" not in dict(quick.result.outputs)
+    assert '"later"' in (paths.output / ".gongkai-build.json").read_text("utf-8")
+    assert build(paths, Options(day=day)) is not None  # not taken as up to date
+    clean = type(paths)(paths.content, paths.config, paths.templates, tmp_path / "clean")
+    build(clean, Options(day=day))
+    assert _published(paths.output) == _published(clean.output)

@@ -74,3 +74,33 @@ def test_what_cannot_be_read_is_reported_never_skipped(tmp_path):
         ("\ufffd\ufffd\ufffd\ufffd.md", "文件名或文件夹名不是 UTF-8 编码，网页无法引用"),
     }
     assert all(p.line == 1 for p in failure.problems)
+
+
+def test_rereading_the_named_paths_equals_reading_everything(tmp_path):
+    """serve keeps its inputs and reads again only what the watcher names: an edit, a new file, a deletion,
+    the config, a template and the register each end as a whole read would."""
+    from gongkai.reading import reread
+
+    paths = make_site(tmp_path, {"a.md": item("甲"), "sub/b.md": item("乙"), "c.md": item("丙")})
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    (paths.content / "a.md").write_text(item("甲改"), "utf-8")
+    (paths.content / "sub" / "new.md").write_text(item("新"), "utf-8")
+    (paths.content / "c.md").unlink()
+    paths.config.write_text(paths.config.read_text("utf-8") + "\n# 注释\n", "utf-8")
+    (paths.templates / "home.html").write_text((paths.templates / "home.html").read_text("utf-8") + "<!-- x -->", "utf-8")
+    (paths.config.with_name("register.yaml")).write_text("numbers: []\n", "utf-8")
+    named = [paths.content / "a.md", paths.content / "sub" / "new.md", paths.content / "c.md", paths.config]
+    named += [paths.templates / "home.html", paths.content / ".hidden.swp"]
+    again = reread(snapshot, named, paths.content, paths.config, paths.templates)
+    assert again == read_snapshot(paths.content, paths.config, paths.templates)
+
+
+def test_a_folder_or_a_symlink_named_asks_for_a_whole_read(tmp_path):
+    from gongkai.reading import reread
+
+    paths = make_site(tmp_path, {"sub/b.md": item("乙")})
+    snapshot = read_snapshot(paths.content, paths.config, paths.templates)
+    assert reread(snapshot, [paths.content / "sub"], paths.content, paths.config, paths.templates) is None
+    os.symlink(paths.config, paths.content / "link.md")
+    assert reread(snapshot, [paths.content / "link.md"], paths.content, paths.config, paths.templates) is None
+    assert reread(snapshot, [tmp_path / "elsewhere.md"], paths.content, paths.config, paths.templates) is None

@@ -77,3 +77,14 @@ def test_drafts_are_not_numbered_until_published():
     assert number_items((draft,), entries, "register.yaml")[1] == []
     published = replace(draft, status=Status.PUBLISHED)
     assert len(number_items((published,), entries, "register.yaml")[1]) == 1
+
+
+def test_a_register_of_ten_thousand_items_is_read():
+    """The register grows by about 210 bytes per item: a 10,000-item site's is past the 2 MB an item may be."""
+    entry = "- id: {0:05d}\n  number: QCZRZY-activities-2026-{0:05d}\n  series: activities-2026\n  serial: {0}\n"
+    entry += "  title: 第{0}号公开事项：关于activities工作的情况说明，再加一些字使它更长一点\n"
+    entry += "  category: activities\n  valid_from: '2026-11-14'\n"
+    data = ("numbers:\n" + "".join(entry.format(n) for n in range(1, 10_001))).encode()
+    assert len(data) > 2 * 1024 * 1024
+    entries = parse_register(data, "register.yaml")
+    assert len(entries) == 10_000 and entries[-1].serial == 10_000

@@ -13,17 +13,20 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Far above any item, config or register a clerk writes (the sample's largest item is a few KB); the limit
 # keeps a mistaken file (a pasted database dump, a PDF renamed .md) from hours of parsing.
 MAX_TEXT_BYTES = 2 * 1024 * 1024
+# The register grows by about 210 bytes per item ever published: 2.1 MB at 10,000 items, 21 MB for a
+# city-wide archive of 100,000.
+MAX_REGISTER_BYTES = 64 * 1024 * 1024
 
 
-def decode(data: bytes, path: str, problems: list[Problem]) -> str | None:
+def decode(data: bytes, path: str, problems: list[Problem], limit: int = MAX_TEXT_BYTES) -> str | None:
     """The text of an item, config, request or register file; None (with a problem) when it cannot be read."""
-    if len(data) > MAX_TEXT_BYTES:
+    if len(data) > limit:
         size = f"{len(data) / 1024 / 1024:.1f}"
         problems.append(
             Problem(
                 path,
                 1,
-                f"文件太大（{size} MB），超过了 {MAX_TEXT_BYTES // 1024 // 1024} MB 的上限。"
+                f"文件太大（{size} MB），超过了 {limit // 1024 // 1024} MB 的上限。"
                 "请检查是不是放错了文件；篇幅很长的材料请作为附件（attachments）发布。",
             )
         )

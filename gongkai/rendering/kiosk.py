@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gongkai.model import Audience, Config, Item
@@ -24,7 +24,12 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 def render_kiosk(
-    config: Config, seen: View, templates: Mapping[str, str], files: Mapping[str, bytes], root: str
+    config: Config,
+    seen: View,
+    templates: Mapping[str, str],
+    files: Mapping[str, bytes],
+    root: str,
+    qr: Callable[[str], str] = qr_svg,
 ) -> list[tuple[str, bytes]]:
     """kiosk/index.html with the slides inline (file:// cannot fetch), slides.json and version.json for polling
     over http, the script and stylesheet, and the images the slides show. Paths relative to the output folder."""
@@ -53,7 +58,7 @@ def render_kiosk(
         "orientation": config.kiosk.orientation,
         "max_screens": config.kiosk.max_screens,
         "qr": config.kiosk.qr,
-        "slides": [_slide(s, config, relations) for s in seen.current],
+        "slides": [_slide(s, config, relations, qr) for s in seen.current],
     }
     version = hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
     data["version"] = version
@@ -77,7 +82,7 @@ def render_kiosk(
     return sorted(dict(outputs).items())
 
 
-def _slide(shown: Shown, config: Config, relations: Relations) -> dict[str, Any]:
+def _slide(shown: Shown, config: Config, relations: Relations, qr: Callable[[str], str] = qr_svg) -> dict[str, Any]:
     """The site's JSON record of the item, with the text the screen shows, and where to read it in full: a QR
     code to its page on the site of the kiosk's audience, or a sentence when that site has no address."""
     slide = item_record(shown, config, relations)
@@ -90,7 +95,7 @@ def _slide(shown: Shown, config: Config, relations: Relations) -> dict[str, Any]
     base = config.site.public_url if config.kiosk.audience is Audience.PUBLIC else config.site.internal_url
     if base and (config.kiosk.qr or _might_run_long(item, config.kiosk.max_screens)):
         slide["link"] = f"{base}/{href(item.page_path)}"
-        slide["qr"] = qr_svg(slide["link"])
+        slide["qr"] = qr(slide["link"])
     elif not base:
         slide["elsewhere"] = _elsewhere(item, config)
     return slide

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from gongkai.incremental import Memory, digest
+from gongkai.incremental import digest
 from gongkai.model import EVERY_LABELS, Audience, CatalogEntry, Config, Item
-from gongkai.rendering.records import RegisterRow, render_records
+from gongkai.rendering.records import RegisterRow
 from gongkai.rendering.templates import environment, fingerprint, href, linker, render
 from gongkai.supervision import Report
 from gongkai.visibility import Notice, Shown, View
@@ -116,7 +116,10 @@ class SitePages:
             "base": "",
         }
         self._linkers: dict[int, Callable[[str], str]] = {}
-        self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value, PAGE_FORMAT)
+        # What every page of the site shows: its layout (templates), config, day, audience and menu.
+        self.key = digest(
+            *sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value, repr(self.groups), PAGE_FORMAT
+        )
         # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
         self.visible = {s.item.id: s.item for s in view.everything}
         self.reopened_by: dict[str, list[Item]] = {}
@@ -136,15 +139,6 @@ class SitePages:
         html = render(self.env, template, page=path, url=self.links(path), **(self.common | context))
         return path, html.encode("utf-8")
 
-    def item_key(self, shown: Shown) -> str:
-        """What an item page depends on: its item, the items it links to (their titles show), the templates,
-        config, day and audience."""
-        item = shown.item
-        related = (self.visible.get(item.reopens), sorted(self.reopened_by.get(item.id, []), key=lambda o: o.id))
-        linked = self.relations.of_item(item)
-        procedure = repr(linked) if any(linked) else ""
-        return digest(self.key, repr(item), str(shown.full), repr(related) if item.reopens or related[1] else "", procedure)
-
     def item_page(self, shown: Shown) -> Output:
         item = shown.item
         return self.page(
@@ -162,50 +156,6 @@ class SitePages:
     def notice_page(self, item: Item, notice: Notice) -> Output:
         """What stays at the address of an item this audience no longer sees: title, category and the notice."""
         return self.page(item.page_path, "notice.html", item=item, entry=self.config.entry(item.category), notice=notice)
-
-
-def render_site(
-    site: SitePages,
-    files: Mapping[str, bytes],
-    records: Records | None = None,
-    memory: Memory | None = None,
-    pages: dict[str, str] | None = None,
-) -> list[Output]:
-    """Every file of one audience's site, paths relative to that site's root. `records` (internal only): the
-    supervision report and the archive register. `memory`: the last build's pages, reused where their key is
-    unchanged; `pages` receives this build's key for every item page."""
-    view, config, page = site.view, site.config, site.page
-    outputs = [(site.stylesheet, site.css)]
-    withdrawn = sum(1 for s in view.current if not s.full)
-    outputs.append(
-        page("index.html", "home.html", sections=sections(view, config), count=len(view.current) - withdrawn, withdrawn=withdrawn)
-    )
-    # A page for any other address, wired into nginx (error_page): it may be served at any depth, so it links
-    # from the site's root as nginx serves it (base), not from where it lies.
-    outputs.append(page("404.html", "404.html", base=f"/{view.audience.value}/"))
-    for entry in site.listed:
-        outputs.append(page(f"categories/{entry.key}.html", "category.html", entry=entry, shown=view.in_category(entry.key)))
-    for group in site.groups:
-        shown = tuple((entry, view.in_category(entry.key)) for entry in group.entries)
-        outputs.append(page(group.page_path, "group.html", group=group, entries=shown))
-    for item, notice in view.notices:
-        outputs.append(site.notice_page(item, notice))
-    pages = pages if pages is not None else {}
-    root_prefix = f"{view.audience.value}/"
-    for shown in view.everything:
-        item = shown.item
-        key = pages[f"{root_prefix}{item.page_path}"] = site.item_key(shown)
-        previous = memory.reusable_page(f"{root_prefix}{item.page_path}", key) if memory else None
-        outputs.append((item.page_path, previous) if previous is not None else site.item_page(shown))
-        if shown.full:
-            outputs.extend((a.output_path, files[a.source]) for a in item.attachments)
-    if view.audience is Audience.INTERNAL:
-        outputs.append(page("catalog.html", "catalog.html"))
-        outputs.append(page("archive.html", "archive.html", shown=view.archive))
-        if records is not None:
-            outputs.extend(render_records(records.report, records.rows, config, page))
-    outputs.append(("items.json", _json_index(view, config)))
-    return _unique(outputs)
 
 
 def sections(view: View, config: Config) -> tuple[Section, ...]:
@@ -264,7 +214,7 @@ def favicon(title: str, audience: Audience) -> str:
     )
 
 
-def _json_index(view: View, config: Config) -> bytes:
+def json_index(view: View, config: Config) -> bytes:
     relations = Relations.of(view.everything)
     records = [item_record(shown, config, relations) for shown in view.current]
     document = {"site": config.site.name, "audience": view.audience.value, "date": view.day.isoformat(), "items": records}
@@ -308,8 +258,3 @@ def item_record(shown: Shown, config: Config, relations: Relations | None = None
         if corrects:
             record["corrects"] = [{"title": old.title, "url": href(old.page_path)} for old in corrects]
     return record
-
-
-def _unique(outputs: list[Output]) -> list[Output]:
-    """Two items may attach one file; it is written once. Sorted so output order never depends on input order."""
-    return sorted(dict(outputs).items())
