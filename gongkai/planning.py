@@ -199,7 +199,7 @@ def plan_search(sites: Mapping[Audience, SitePages], plans: Sequence[Planned], f
 
         def render(site: SitePages = site, prefix: str = prefix, wanted: list[str] = wanted) -> list[Output]:
             pages = item_pages(site, [(path[len(prefix) :], by_path[path]) for path in wanted])
-            return [(prefix + path, data) for path, data in index_site(pages, prefix).files]
+            return [(prefix + path, data) for path, data in index_site(pages).files]
 
         def scanned(outputs: Sequence[Output], prefix: str = prefix) -> list[Output]:
             inside = [(path[len(prefix) :], data) for path, data in outputs]

@@ -13,14 +13,13 @@ import base64
 import gzip
 import json
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING
 
 import jinja2
 
-from gongkai.incremental import digest
 from gongkai.problems import Problem, Problems
 from gongkai.rendering.templates import fingerprint, href
 
@@ -37,15 +36,10 @@ _PROBLEM_PATH = "requirements.txt"  # a failure here is the installation's, not 
 
 @dataclass(frozen=True)
 class SearchIndex:
-    """A site's index files (paths inside the site) and the key of the pages they were made from."""
+    """A site's index files (paths inside the site). Reuse is the build state's: the index is planned with the
+    keys of the pages it is made from (planning.py), so Pagefind runs only when one of them changed."""
 
     files: tuple[Output, ...]
-    key: str
-    reused: bool = False  # the last build's, scanned when it was made
-
-    def memo(self) -> bytes:
-        """What the next build needs to reuse this index: the key and the files' paths."""
-        return json.dumps({"key": self.key, "files": [path for path, _ in self.files]}, sort_keys=True).encode()
 
 
 def render_search_page(site: SitePages) -> list[Output]:
@@ -71,43 +65,13 @@ def item_pages(site: SitePages, files: Sequence[Output]) -> list[Output]:
     return [(path, data) for path, data in files if path in wanted]
 
 
-def memo_path(audience: str) -> str:
-    return f".cache/search-{audience}.json"
-
-
-def index_site(
-    pages: Sequence[Output],
-    root: str,
-    previous: Callable[[str], bytes | None] = lambda path: None,
-) -> SearchIndex:
-    """The index of `pages` (item pages: site path -> rendered HTML), `root` the site's folder in the output
-    ("public/"). The last build's index is reused when it was made from the same bytes: the dictionary
-    Pagefind loads for Chinese alone costs about 0.6 s, and most rebuilds change no item page."""
+def index_site(pages: Sequence[Output]) -> SearchIndex:
+    """The index of `pages` (item pages: site path -> rendered HTML). Costly (the dictionary Pagefind loads for Chinese alone takes about 0.6 s): planned so that it
+    runs only when an item page changed."""
     pages = sorted(pages)
-    key = digest(pagefind_version(), *(part for path, html in pages for part in (path, html)))
-    reused = _reused(key, root, previous)
-    if reused is not None:
-        return reused
     files = _pagefind([(href(path), html.decode("utf-8")) for path, html in pages])
     kept = sorted((f"{FOLDER}/{path}", data) for path, data in files.items() if not path.startswith(_UNUSED))
-    return SearchIndex(tuple(kept), key)
-
-
-def _reused(key: str, root: str, previous: Callable[[str], bytes | None]) -> SearchIndex | None:
-    memo = previous(memo_path(root.strip("/")))
-    try:
-        record = json.loads(memo) if memo is not None else None
-    except ValueError:
-        return None
-    if not isinstance(record, dict) or record.get("key") != key:
-        return None
-    files = []
-    for path in record.get("files", []):
-        data = previous(f"{root}{path}")
-        if data is None:  # deleted by hand since: make it again
-            return None
-        files.append((path, data))
-    return SearchIndex(tuple(files), key, reused=True)
+    return SearchIndex(tuple(kept))
 
 
 def readable(files: Sequence[Output]) -> list[Output]:

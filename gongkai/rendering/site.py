@@ -17,9 +17,6 @@ from gongkai.supervision import Report
 from gongkai.visibility import Notice, Shown, View
 
 Output = tuple[str, bytes]
-# Part of every page's key: bumped when this module changes what a page looks like, so that pages kept from a
-# build by older code are drawn again (the key otherwise covers only templates, config, item, day, audience).
-PAGE_FORMAT = "sites-2"
 SITE_NAMES = {Audience.INTERNAL: "党内网站", Audience.PUBLIC: "公开网站"}  # in every tab title
 
 
@@ -116,10 +113,9 @@ class SitePages:
             "base": "",
         }
         self._linkers: dict[int, Callable[[str], str]] = {}
-        # What every page of the site shows: its layout (templates), config, day, audience and menu.
-        self.key = digest(
-            *sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value, repr(self.groups), PAGE_FORMAT
-        )
+        # What every page of the site shows: its layout (templates), config, day, audience and menu. (Pages kept by
+        # other code are never reused: the build's memory is tied to the code's version.)
+        self.key = digest(*sorted(templates.values()), repr(config), view.day.isoformat(), view.audience.value, repr(self.groups))
         # Re-disclosures link both ways, but only to pages this audience has: never a title it may not see.
         self.visible = {s.item.id: s.item for s in view.everything}
         self.reopened_by: dict[str, list[Item]] = {}

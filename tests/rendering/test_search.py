@@ -69,7 +69,7 @@ def test_the_scanner_reads_a_leaked_title_in_an_index():
     markers = leaks.forbidden(result.items, Audience.PUBLIC, DAY)
     hidden = next(m.item for m in markers if m.text == m.item.title)
     page = f'<html lang="zh-CN"><body><main data-pagefind-body><h1>{hidden.title}</h1><p>正文。</p></main></body></html>'
-    index = index_site([("items/x.html", page.encode())], "public/")
+    index = index_site([("items/x.html", page.encode())])
     problems = leaks.scan(readable(index.files), markers, leaks.OUTPUTS[Audience.PUBLIC], lambda: "")
     assert [p.path for p in problems] == [hidden.source]
 
