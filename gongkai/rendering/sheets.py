@@ -67,7 +67,7 @@ def taller_than_a_column(item: Item, board: Board) -> bool:
     columns = _columns(board)
     size_pt = 12 if board.paper == "A4" else 14
     column_mm = (width - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns - 1)) / columns
-    lines = extent(item.body_html, column_mm / (size_pt * 25.4 / 72))
+    lines = extent(item.body_html, column_mm / (size_pt * 25.4 / 72), size_pt=size_pt)
     return lines.height_mm(size_pt, _LEADING) > _LONG * (height - _TOP_BOTTOM_MM)
 
 
