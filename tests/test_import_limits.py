@@ -16,7 +16,7 @@ from gongkai.desk.app import Desk, open_desk
 from gongkai.importing import docx, draft, unpacking
 from gongkai.importing.docx import MAX_PARAGRAPHS
 from gongkai.importing.draft import ImportRefused, classified, draft_from_docx
-from gongkai.importing.unpacking import CENTRAL_LIMIT, MAX_UNPACKED, XML_PART_LIMIT
+from gongkai.importing.unpacking import CENTRAL_LIMIT, MAX_UNPACKED, XML_PART_LIMIT, XML_TOTAL_LIMIT
 from tests.scratch import item, make_site, tree
 from tests.test_desk_app import DAY, HOST, post
 from tests.test_import import _config, gongwen
@@ -52,6 +52,32 @@ def padded_to(size: int) -> bytes:
     line = paragraph("各党支部要把学习贯彻党的创新理论作为首要政治任务，结合业务工作实际，认真组织开展主题党日活动。" * 3)
     base = body_of(b"")
     return body_of(line * ((size - len(base)) // len(line)) + b" " * ((size - len(base)) % len(line)))
+
+
+HEADER = "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"
+FOOTER = "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"
+RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def with_parts(parts: dict[str, tuple[str, bytes]]) -> bytes:
+    """The 公文 with these header/footer parts (name: (header or footer, XML)), each listed in [Content_Types].xml
+    and document.xml.rels, as Word lists them (python-docx then parses every one)."""
+    source = zipfile.ZipFile(io.BytesIO(gongwen()))
+    types, rels = source.read("[Content_Types].xml"), source.read("word/_rels/document.xml.rels")
+    for number, (name, (kind, _)) in enumerate(parts.items()):
+        content = HEADER if kind == "header" else FOOTER
+        types = types.replace(b"</Types>", f'<Override PartName="/{name}" ContentType="{content}"/></Types>'.encode())
+        relation = f'<Relationship Id="rIdX{number}" Type="{RELATION}{kind}" Target="{name.removeprefix("word/")}"/>'
+        rels = rels.replace(b"</Relationships>", f"{relation}</Relationships>".encode())
+    added = {name: xml for name, (_, xml) in parts.items()}
+    return rebuilt({"[Content_Types].xml": types, "word/_rels/document.xml.rels": rels, **added})
+
+
+def header_of(size: int) -> bytes:
+    """A header part of about `size` bytes of empty paragraphs (the bomb: tiny packed, huge as a tree)."""
+    start, end = f"<w:hdr {W}>".encode(), b"</w:hdr>"
+    return start + b"<w:p/>" * ((size - len(start) - len(end)) // 6) + end
 
 
 def lying(data: bytes, name: str, declared: int) -> bytes:
@@ -102,6 +128,29 @@ def test_xml_under_another_name_is_held_to_the_xml_limit(monkeypatch):
     types = types.replace(b"</Types>", f'<Override PartName="/word/media/big.png" ContentType="{MAIN}"/></Types>'.encode())
     message = refused(rebuilt({"[Content_Types].xml": types, "word/media/big.png": padded_to(XML_PART_LIMIT + 1)}), monkeypatch)
     assert "word/media/big.png" in message and "文件过大" in message
+
+
+def test_xml_parts_together_are_bounded_before_the_parser(monkeypatch):
+    """Many headers, each under the per-part limit, together far over the budget: python-docx parses them all."""
+    count = XML_TOTAL_LIMIT // (XML_PART_LIMIT - 1024) + 1
+    bomb = with_parts({f"word/header{n}.xml": ("header", header_of(XML_PART_LIMIT - 1024)) for n in range(1, count + 1)})
+    assert len(bomb) < XML_TOTAL_LIMIT // 10  # packs small: the upload limit does not catch it
+    message = refused(bomb, monkeypatch)
+    assert "文件过大" in message and "合计超过 8 MB" in message  # the command and desk prefix the file name
+    assert "拆分" in message
+
+
+def test_a_document_with_headers_and_footers_is_imported():
+    def text(tag: str, words: str) -> bytes:
+        return f"<w:{tag} {W}><w:p><w:r><w:t>{words}</w:t></w:r></w:p></w:{tag}>".encode()
+
+    parts = {
+        "word/header1.xml": ("header", text("hdr", "中共某某支部委员会")),
+        "word/header2.xml": ("header", header_of(XML_PART_LIMIT - 1024 * 1024)),
+        "word/footer1.xml": ("footer", text("ftr", "第 1 页")),
+    }
+    made = draft_from_docx(with_parts(parts), _config(), DAY)
+    assert made.markdown
 
 
 def test_a_picture_may_be_far_larger_than_an_xml_part():

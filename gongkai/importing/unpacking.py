@@ -1,7 +1,8 @@
 """Turns the bytes of a .docx (a zip) into a verdict on its size before the parser unpacks it: how big its table of
 parts is, and each part's declared and actual unpacked size. A zip bomb lies in its headers, so every part is
-also unpacked once with a cap; XML parts are held far lower than pictures, because every byte of XML becomes
-tree nodes and objects (up to about 26 bytes of memory per byte: bench/import_docx.py --limit)."""
+also unpacked once with a cap; XML parts are held far lower than pictures, each and all together (python-docx
+parses every XML part it can reach), because every byte of XML becomes tree nodes and objects (up to about 26
+bytes of memory per byte: bench/import_docx.py --limit)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from lxml import etree
 
 CENTRAL_LIMIT = 1024 * 1024  # the zip's table of parts: ~100 bytes a part, Word writes a few dozen to a thousand
 XML_PART_LIMIT = 4 * 1024 * 1024  # one XML part unpacked: 10× the document.xml of a 100-page 公文
+XML_TOTAL_LIMIT = 8 * 1024 * 1024  # all XML parts together: python-docx parses every part it can reach
 MAX_UNPACKED = 100 * 1024 * 1024  # all parts together (pictures are stored packed: ~ the 50 MB upload at most)
 _CHUNK = 64 * 1024
 _END, _END64 = b"PK\x05\x06", b"PK\x06\x07"  # the end record, and the zip64 locator that would override it
@@ -41,15 +43,23 @@ def refuse_parts(archive: zipfile.ZipFile) -> str | None:
     if sum(info.file_size for info in infos) > MAX_UNPACKED:
         return _too_big_in_all()
     types = _content_types(archive)
-    unpacked = 0
+    xml = [info for info in infos if _is_xml(info.filename, types)]
+    if sum(info.file_size for info in xml) > XML_TOTAL_LIMIT:
+        return _too_much_xml()
+    unpacked = xml_unpacked = 0
     for info in infos:
-        limit = XML_PART_LIMIT if _is_xml(info.filename, types) else MAX_UNPACKED
+        is_xml = _is_xml(info.filename, types)
+        limit = XML_PART_LIMIT if is_xml else MAX_UNPACKED
         if info.file_size > limit:
             return _too_big(info.filename, limit)
-        size = _unpacked_size(archive, info, min(limit, MAX_UNPACKED - unpacked))
+        xml_left = XML_TOTAL_LIMIT - xml_unpacked if is_xml else MAX_UNPACKED
+        size = _unpacked_size(archive, info, min(limit, MAX_UNPACKED - unpacked, xml_left))
         if size is None:
-            return _too_big(info.filename, limit) if limit < MAX_UNPACKED - unpacked else _too_big_in_all()
+            if limit < min(MAX_UNPACKED - unpacked, xml_left):
+                return _too_big(info.filename, limit)
+            return _too_much_xml() if xml_left < MAX_UNPACKED - unpacked else _too_big_in_all()
         unpacked += size
+        xml_unpacked += size if is_xml else 0
     return None
 
 
@@ -98,6 +108,13 @@ def _is_xml(name: str, types: tuple[dict[str, str], dict[str, str]]) -> bool:
 def _too_big(part: str, limit: int) -> str:
     what = "正文（word/document.xml）" if part == "word/document.xml" else part
     return f"文件过大：其中的{what}解压后超过 {limit // 1024 // 1024} MB（正常的文件远小于此）。{_SPLIT}"
+
+
+def _too_much_xml() -> str:
+    return (
+        f"文件过大：正文、页眉页脚、样式等文字部件解压后合计超过 {XML_TOTAL_LIMIT // 1024 // 1024} MB"
+        f"（正常的文件远小于此）。{_SPLIT}"
+    )
 
 
 def _too_big_in_all() -> str:

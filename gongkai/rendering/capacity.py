@@ -36,6 +36,10 @@ _ROW_MM, _COLUMN_MM = 2.0, 4.0
 # The narrowest a character other than a full-width one can be (i, l, a full stop), in em: for a lower bound.
 NARROWEST = 0.25
 _BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre", "div", "dt", "dd"})
+# WeasyPrint's default style: each list (and definition) level is indented 40 px, a quotation 40 px each side.
+_INDENT_MM = {"ul": 40, "ol": 40, "dir": 40, "menu": 40, "dd": 40, "blockquote": 80}
+_PX_MM = 25.4 / 96
+_COLUMN_GAP_MM = 12  # poster.css
 _WIDE = re.compile(r"[\u2e80-\U0010ffff]")  # full-width (CJK) characters: 1 em; anything else about 0.55 em
 
 
@@ -47,6 +51,8 @@ class Extent:
     rows: int  # table rows, each of which also takes its padding
     columns: int = 0  # the columns of the widest table (at its narrowest)
     table_em: float = 0.0  # the widest table at its narrowest: each column as wide as its widest character
+    indent_mm: float = 0.0  # the deepest text's indentation (nested lists and quotations)
+    deepest: str = ""  # the first text at that indentation
 
     def table_mm(self, size_pt: float) -> float:
         return self.table_em * size_pt * _PT_MM + self.columns * _COLUMN_MM
@@ -61,15 +67,24 @@ def width_em(text: str, narrow: float = 0.55) -> float:
     return wide + narrow * (len(text) - wide)
 
 
-def extent(body_html: str, line_em: float, narrow: float = 0.55) -> Extent:
-    """The body's lines and table rows when each line holds `line_em` em and a character other than a full-width
-    one is `narrow` em wide; each table cell's lines counted as whole lines."""
-    reader = _Lines(line_em, narrow)
+def extent(body_html: str, line_em: float, narrow: float = 0.55, size_pt: float = 12) -> Extent:
+    """The body's lines and table rows when each line holds `line_em` em (less its indentation) and a character
+    other than a full-width one is `narrow` em wide; each table cell's lines counted as whole lines."""
+    reader = _Lines(line_em, narrow, size_pt * _PT_MM)
     reader.feed(body_html)
     reader.close()
     reader.end_block()
     reader.end_table()
-    return Extent(reader.lines, reader.rows, reader.columns, reader.table_em)
+    return Extent(reader.lines, reader.rows, reader.columns, reader.table_em, reader.deepest_mm, reader.deepest)
+
+
+def columns(board: Board) -> int:
+    """How many columns the board's posters set their items in (poster.css)."""
+    return 1 if (board.paper, board.orientation) == ("A4", "portrait") else 3 if board.orientation == "landscape" else 2
+
+
+def column_mm(board: Board) -> float:
+    return (board.size_mm[0] - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns(board) - 1)) / columns(board)
 
 
 def sheets_needed(item: Item, board: Board) -> float:
@@ -83,14 +98,24 @@ def _lower_bound(item: Item, board: Board) -> Extent:
     return extent(item.body_html, (board.size_mm[0] - _SIDE_MARGINS_MM) / (12 * _PT_MM), NARROWEST)
 
 
-def too_large(items: Iterable[Item], board: Board) -> list[Problem]:
-    """Each item no board could hold, as an error naming it and saying what to do."""
+def too_large(items: Iterable[Item], board: Board, files: Mapping[str, bytes] | None = None) -> list[Problem]:
+    """Each item no board could hold, as an error naming it (at the line of `files`' item file that holds the
+    offending text, when there is one) and saying what to do."""
     problems = []
     where = f"（公开栏“{board.title}”）"
     printable = board.size_mm[0] - _SIDE_MARGINS_MM
+    column = column_mm(board)
     for item in items:
         least = _lower_bound(item, board)
-        if least.table_mm(12) > printable:
+        line = item.line
+        if column - least.indent_mm < 12 * _PT_MM:  # not even one character of the smallest type fits beside it
+            line = _line_naming(item, files or {}, least.deepest.strip()) if least.deepest.strip() else line
+            message = (
+                f"这个事项的列表（或引用）嵌套太深：“{least.deepest.strip()[:20]}”缩进约 {least.indent_mm:.0f} 毫米，"
+                f"而海报的一栏只有 {column:.0f} 毫米宽，一个字也排不下{where}。"
+                "请减少列表的缩进层次（每层缩进两个空格就多一层），或改为不缩进的编号段落。"
+            )
+        elif least.table_mm(12) > printable:
             message = (
                 f"这个事项的表格有 {least.columns} 列，即使每格只排一个字，也要约 {least.table_mm(12):.0f} 毫米宽，"
                 f"超出版面：{board.paper}纸除去页边只有 {printable} 毫米宽{where}。"
@@ -104,7 +129,7 @@ def too_large(items: Iterable[Item], board: Board) -> list[Problem]:
             )
         else:
             continue
-        problems.append(Problem(item.source, item.line, message))
+        problems.append(Problem(item.source, line, message))
     return problems
 
 
@@ -183,7 +208,8 @@ def dimensions(data: bytes) -> tuple[int, int] | None:
 
 
 def _line_naming(item: Item, files: Mapping[str, bytes], source: str) -> int:
-    """The first line of the item's file that names the image (by its file name), else the item's line."""
+    """The first line of the item's file that names the image (by its file name) or holds the text, else the
+    item's line."""
     name = source.rsplit("/", 1)[-1]
     for relpath in (f"{item.id}.md", f"{item.id}.yaml", f"{item.id}.yml"):
         if relpath in files:
@@ -197,9 +223,12 @@ def _line_naming(item: Item, files: Mapping[str, bytes], source: str) -> int:
 class _Lines(HTMLParser):
     """Counts the lines of text (and table rows) a body takes when each line holds `line_em` em."""
 
-    def __init__(self, line_em: float, narrow: float) -> None:
+    def __init__(self, line_em: float, narrow: float, em_mm: float) -> None:
         super().__init__()
-        self.line_em, self.narrow = line_em, narrow
+        self.line_em, self.narrow, self.em_mm = line_em, narrow, em_mm
+        self.indents: list[str] = []  # the open lists and quotations, outermost first
+        self.indent_mm = self.deepest_mm = 0.0
+        self.deepest = ""
         self.lines = self.rows = self.columns = 0
         self.table_em = 0.0
         self.widest: list[float] = []  # the table being read: each column's widest character, in em
@@ -215,7 +244,8 @@ class _Lines(HTMLParser):
 
     def end_block(self) -> None:
         if self.em:
-            self.lines += max(1, math.ceil(self.em / self.line_em))
+            line_em = max(self.line_em - self.indent_mm / self.em_mm, 1.0)  # overflowing lines: refused elsewhere
+            self.lines += max(1, math.ceil(self.em / line_em))
         self.em = 0.0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -232,6 +262,9 @@ class _Lines(HTMLParser):
             self.in_cell = True
         if tag == "pre":
             self.pre = True
+        if tag in _INDENT_MM:
+            self.indents.append(tag)
+            self.indent_mm += _INDENT_MM[tag] * _PX_MM
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCKS:
@@ -242,10 +275,17 @@ class _Lines(HTMLParser):
             self.in_cell = False
         if tag == "pre":
             self.pre = False
+        if tag in _INDENT_MM and tag in self.indents:  # closes the innermost of its kind (and what it holds)
+            while self.indents:
+                self.indent_mm -= _INDENT_MM[self.indents[-1]] * _PX_MM
+                if self.indents.pop() == tag:
+                    break
 
     def handle_data(self, data: str) -> None:
         if not self.pre and data.isspace():  # the line breaks between blocks of the HTML
             return
+        if self.indent_mm > self.deepest_mm + 1e-9:
+            self.deepest_mm, self.deepest = self.indent_mm, data
         if self.in_cell and data.strip():  # a cell is at least as wide as its widest character
             widest = 1.0 if _WIDE.search(data) else self.narrow
             self.widest[self.cell] = max(self.widest[self.cell], widest)

@@ -106,7 +106,7 @@ def render_posters(
     fonts = None
     for source in sources:
         shown = [s.item for s in source.view.current if s.full]
-        if refused := too_large(shown, source.board) + oversized_images(shown, files):
+        if refused := too_large(shown, source.board, files) + oversized_images(shown, files):
             errors.extend(refused)
             continue
         cached = previous.get(source.board.key)

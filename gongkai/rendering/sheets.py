@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from gongkai.model import Board, Item
-from gongkai.rendering.capacity import extent
+from gongkai.rendering.capacity import column_mm, columns, extent
 from gongkai.rendering.site import Section
 from gongkai.visibility import Shown
 
 # The sheet as poster.css lays it out: 16 mm side margins, 12 mm between columns, table text at 12 pt with
 # 2 mm padding either side of a cell. Two columns, three on landscape sheets, one on portrait A4.
-_SIDE_MARGINS_MM, _COLUMN_GAP_MM, _TABLE_EM_MM, _CELL_PADDING_MM = 32, 12, 12 * 25.4 / 72, 4
+# (capacity.columns and capacity.column_mm give the columns' number and width.)
+_TABLE_EM_MM, _CELL_PADDING_MM = 12 * 25.4 / 72, 4
 # Body text: 14 pt on 1.6 lines (12 pt on A4); 24 mm margins at the top and the bottom of a sheet.
 _TOP_BOTTOM_MM, _LEADING = 48, 1.6
 # An item estimated taller than this share of a column may break between columns (see `taller_than_a_column`).
@@ -55,20 +56,13 @@ def runs(sections: Iterable[Section], board: Board) -> tuple[Run, ...]:
     return tuple(out)
 
 
-def _columns(board: Board) -> int:
-    return 1 if (board.paper, board.orientation) == ("A4", "portrait") else 3 if board.orientation == "landscape" else 2
-
-
 def taller_than_a_column(item: Item, board: Board) -> bool:
     """Whether the item's body alone would fill most of a column. Such an item may break between columns: kept
     whole (break-inside: avoid-column), WeasyPrint lays the sheet out again for every pixel it tries while
     balancing the columns (seconds per sheet) and then breaks the item anyway, a sheet later."""
-    width, height = board.size_mm
-    columns = _columns(board)
     size_pt = 12 if board.paper == "A4" else 14
-    column_mm = (width - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns - 1)) / columns
-    lines = extent(item.body_html, column_mm / (size_pt * 25.4 / 72))
-    return lines.height_mm(size_pt, _LEADING) > _LONG * (height - _TOP_BOTTOM_MM)
+    lines = extent(item.body_html, column_mm(board) / (size_pt * 25.4 / 72), size_pt=size_pt)
+    return lines.height_mm(size_pt, _LEADING) > _LONG * (board.size_mm[1] - _TOP_BOTTOM_MM)
 
 
 # Runs of characters with no break opportunity between them (Latin letters, digits, URLs; a character entity
@@ -100,13 +94,12 @@ def breakable(html: str) -> str:
 def wider_than_a_column(item: Item, board: Board) -> bool:
     """Whether one of the item's tables needs more than a column's width to set its cells on one line each:
     such an item spans the sheet instead of squeezing its cells to two or three characters a line."""
-    columns = _columns(board)
-    if columns == 1 or "<table" not in item.body_html:
+    if columns(board) == 1 or "<table" not in item.body_html:
         return False
-    column_mm = (board.size_mm[0] - _SIDE_MARGINS_MM - _COLUMN_GAP_MM * (columns - 1)) / columns
+    column = column_mm(board)
     reader = _TableWidths()
     reader.feed(item.body_html)
-    return any(sum(w * _TABLE_EM_MM + _CELL_PADDING_MM for w in table) > column_mm for table in reader.tables)
+    return any(sum(w * _TABLE_EM_MM + _CELL_PADDING_MM for w in table) > column for table in reader.tables)
 
 
 class _TableWidths(HTMLParser):

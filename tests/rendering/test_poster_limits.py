@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gongkai.problems import Problems
-from tests.rendering.test_posters import build, pdf
+from tests.rendering.test_posters import build, pdf, text
 from tests.scratch import default_sigint, item
 
 BOARD = {"b": {"title": "大厅公开栏", "audience": "public"}}
@@ -448,3 +448,32 @@ def test_a_picture_embedded_in_an_svg_is_held_to_the_same_budget(tmp_path, monke
     (problem,) = failure.value.problems
     assert files["chart.md"].splitlines()[problem.line - 1] == "![图表](images/chart.svg)"
     assert "SVG 图“images/chart.svg”里嵌入的图片有 12000×12000 像素" in problem.message
+
+
+def nested_list(levels: int) -> str:
+    """A Markdown list one item a level, each indented two more spaces: `- 第i层`."""
+    return "".join(f"{'  ' * i}- 第{i + 1}层\n" for i in range(levels))
+
+
+def test_a_list_nested_deeper_than_a_column_is_refused_at_its_line_before_layout(tmp_path, monkeypatch):
+    """14–16 levels took WeasyPrint 10–14 s a poster and then overflowed anyway; 12 levels of 40 px already
+    leave an A3 column (126.5 mm) no room for one character."""
+    never_laid_out(monkeypatch)
+    files = {"deep.md": item("层层嵌套", body=nested_list(12)), "fine.md": item("普通事项", body=nested_list(3))}
+    with pytest.raises(Problems) as failure:
+        build(tmp_path, files, BOARD)
+    (problem,) = failure.value.problems
+    lines = files["deep.md"].splitlines()
+    assert problem.path.endswith("content/deep.md") and lines[problem.line - 1] == "  " * 11 + "- 第12层"
+    assert (
+        "“第12层”" in problem.message
+        and "嵌套太深" in problem.message
+        and "大厅公开栏" in problem.message
+        and "缩进" in problem.message
+    )
+
+
+def test_a_list_nested_as_deep_as_a_column_holds_is_printed_whole(tmp_path):
+    result = build(tmp_path, {"nested.md": item("多层列表", body=nested_list(11))}, BOARD)  # the deepest an A3 column holds
+    printed = text(pdf(result, "b", tmp_path))
+    assert all(f"第{n}层" in printed for n in range(1, 12))
