@@ -128,9 +128,7 @@ def _compose(loader: _FastLoader, path: str, offset: int, problems: list[Problem
     return root
 
 
-_ALIAS_MESSAGE = (
-    "这里用了 YAML 引用“*{name}”。本系统不支持 & 锚点和 * 引用，请把内容直接写出来；如果“*”是文字的一部分，请给整段文字加上引号。"
-)
+_ALIAS_MESSAGE = "这里的“*{name}”会被当作引用。本系统不支持以 & 或 * 开头的写法，请把内容直接写出来；如果“*”是文字的一部分，请给整段文字加上引号。"
 _DEPTH_MESSAGE = f"列表或“键: 值”嵌套超过 {MAX_DEPTH} 层，无法处理。请简化这部分内容，少套几层。"
 
 

@@ -59,7 +59,7 @@ def test_yaml_aliases_are_refused_where_they_are_used():
     )
     fields, problems = fields_of(bomb, offset=1)
     assert fields is None
-    assert [p.line for p in problems] == [3] and "YAML 引用“*a”" in problems[0].message
+    assert [p.line for p in problems] == [3] and "“*a”会被当作引用" in problems[0].message
     assert "请把内容直接写出来" in problems[0].message
 
 
