@@ -41,7 +41,7 @@ CASES = {
     "yaml syntax": (
         "---\ntitle: 标题\ncategory: [notice\nscope: public\n---\n",
         4,
-        "YAML 格式错误：did not find expected ',' or ']'（与第 3 行有关）",
+        "方括号 [ ] 没有配对。请补上“]”，或把整个值用英文引号括起来（问题可能从第 3 行开始）。",
     ),
     "no closing": ("---\ntitle: 标题\ncategory: notice\n", 1, "没有结束"),
     "no opening": ("title: 标题\n", 1, "第一行应是 ---"),

@@ -278,3 +278,26 @@ def test_serve_refuses_another_address_without_users(tmp_path):
     assert done.returncode == 2
     assert "拒绝在 192.0.2.10 上启动" in done.stderr and "--users" in done.stderr
     assert not Path(paths.output).exists()  # refused before building or listening
+
+
+def test_a_file_the_form_cannot_open_is_mended_as_text_and_then_opens_in_the_form(desk, page):
+    broken = desk.paths.content / "notice/b.md"
+    broken.write_text(item("关于召开党员大会的通知", summary="x").replace("summary: x", "summary: 时间: 下午: 三点"), "utf-8")
+    page.goto(f"{desk.base}/desk/edit?path=notice/b.md")
+    expect(page.locator("#mend-errors")).to_contain_text("第 6 行")
+    expect(page.locator("#mend-errors")).to_contain_text("请改用中文冒号")
+    page.click("#mend-errors button.line")
+    selected = page.evaluate(
+        "() => { const t = document.getElementById('mend-text'); return t.value.slice(t.selectionStart, t.selectionEnd); }"
+    )
+    assert selected == "summary: 时间: 下午: 三点"  # the line the error names, selected
+    page.click("#mend-save")
+    expect(page.locator("#mend-status")).to_contain_text("还不能保存")
+    page.fill("#mend-text", page.input_value("#mend-text").replace("时间: 下午: 三点", "时间：下午三点"))
+    page.click("#mend-check")
+    expect(page.locator("#mend-errors")).to_contain_text("没有发现错误")
+    page.click("#mend-save")
+    page.wait_for_url("**/desk/edit?path=notice%2Fb.md")
+    expect(page.locator("#in-summary")).to_have_value("时间：下午三点")
+    assert "summary: 时间：下午三点" in broken.read_text("utf-8")
+    assert not page.errors

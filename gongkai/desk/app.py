@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from gongkai.desk import actions, pages, security, word
+from gongkai.desk import actions, mending, pages, security, word
 from gongkai.desk.replies import Request, Response, as_json, as_text
 from gongkai.desk.signin import Gate, SignIn
 from gongkai.incremental import Memory
@@ -125,6 +125,7 @@ class Desk:
             "/desk/api/withdraw": lambda: actions.withdraw(self, data),
             "/desk/api/commit": lambda: actions.commit(self, data, request.user),
             "/desk/api/review": lambda: actions.review(self, data, request.user),
+            "/desk/api/mend": lambda: mending.mend(self, data),
         }
         action = routes.get(path)
         return action() if action else as_json(404, {"refused": "编辑台没有这个操作。"})

@@ -90,7 +90,7 @@ def read(data: bytes, relpath: str) -> Document:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"第 {mark.line + 1 + start} 行" if mark else "开头的设置"
-        raise Unreadable(f"{line}有 YAML 格式错误，请先按“检查”给出的提示改正。") from None
+        raise Unreadable(f"{line}有格式错误。") from None
     if node is None:
         return Document(lines, start, end, {}, {}, {}, markdown, bom, crlf)
     if not isinstance(node, yaml.MappingNode):

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import jinja2
 
 from gongkai.desk import commit as git
-from gongkai.desk import form, security
+from gongkai.desk import form, mending, security
 from gongkai.desk.actions import saved_notice
 from gongkai.desk.frontmatter import Unreadable, read
 from gongkai.desk.listing import STATES, Row, listing
 from gongkai.desk.replies import Request, Response, as_text
 from gongkai.desk.saving import fingerprint, index_number
-from gongkai.model import Config, ReviewState
+from gongkai.model import Audience, Config, ReviewState
 from gongkai.parsing.items import is_item_file
 from gongkai.reading import Snapshot
 from gongkai.schema import ITEM_SCHEMA
+from gongkai.visibility import reaches
 
 if TYPE_CHECKING:
     from gongkai.desk.app import Desk
@@ -60,11 +62,16 @@ def edit_page(desk: Desk, request: Request, relpath: str, query: dict[str, str] 
     data = snapshot.content.get(relpath) if relpath else None
     if relpath and (data is None or not is_item_file(relpath)):
         return as_text(404, f"content/{relpath} 不是事项文件，或已不存在。")
-    unreadable = ""
+    unreadable, mend = "", None
     try:
         document = read(data, relpath) if data is not None else None
     except Unreadable as why:
         document, unreadable = None, str(why)
+    if unreadable and data is not None:  # mended here as text, with the parser's errors by line
+        text, note = mending.as_text(data)
+        found = mending.problems(snapshot, config, relpath, data)
+        mend = {"path": relpath, "hash": fingerprint(data), "text": text, "note": note, "errors": found}
+        unreadable = "文件不是 UTF-8 编码。" if note else unreadable
     values = form.form_values(document, relpath, config)
     if not relpath:
         category = form.entry_category(config, query.get("category", ""))
@@ -97,6 +104,8 @@ def edit_page(desk: Desk, request: Request, relpath: str, query: dict[str, str] 
         department_names=[d.name for d in config.departments],
         setup=setup,
         unreadable=unreadable,
+        mend=mend,
+        previews=_previews(desk, relpath, this, desk.today(config)),
         notice=notice,
         title=str(values.get("title") or "新事项"),
         corrections=[(r.relpath.rsplit(".", 1)[0], r.item.title) for r in rows if r is not this and r.state != "已撤销"],
@@ -107,6 +116,35 @@ def edit_page(desk: Desk, request: Request, relpath: str, query: dict[str, str] 
 def _rows(desk: Desk, snapshot: Snapshot, config: Config) -> tuple[Row, ...]:
     with desk.lock:  # the memory of parsed items is shared with saves
         return listing(snapshot, config, desk.today(config), desk.memory).rows
+
+
+def _previews(desk: Desk, relpath: str, row: Row | None, day: date) -> list[dict[str, str]]:
+    """The links to the item's page on each site as last built, or why there is none (yet): a link to a page
+    that does not exist would only show 404 to a clerk who just saved a not-yet-started item."""
+    if not relpath:
+        return []
+    page = f"items/{relpath.rsplit('.', 1)[0]}.html"
+    found = []
+    for audience, label in ((Audience.INTERNAL, "党内预览"), (Audience.PUBLIC, "公开预览")):
+        href = f"/{audience.value}/{quote(page)}"
+        if (desk.paths.output / audience.value / page).is_file():
+            found.append({"label": label, "href": href, "why": ""})
+            continue
+        start = reaches(row.item, audience) if row is not None else None
+        if row is None:
+            why = "文件有错误，改正后才会生成"
+        elif row.state in ("草稿", "待审核"):
+            why = f"{row.state}，不会出现在网站上"
+        elif start is None:
+            why = "按公开范围，不在公开网站上显示"
+        elif start > day:
+            why = f"{start.isoformat()} 起才会显示"
+        elif row.state == "已到期":
+            why = "已到期，公开网站上不再显示"
+        else:
+            why = "页面还在生成，请稍后刷新"
+        found.append({"label": label, "href": "", "why": why})
+    return found
 
 
 def _review(desk: Desk, config: Config, row: Row | None, user: str) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from gongkai.parsing.text import slips
+from gongkai.parsing.yamlwords import in_clerks_words
 from gongkai.problems import Problem, did_you_mean
 
 # Dates stay text so that 2026-13-01 gets our message, not a YAML traceback.
@@ -57,11 +58,11 @@ def load_mapping(text: str, path: str, line_offset: int, problems: list[Problem]
         line = (mark.line + 1 if mark else 1) + line_offset
         where = ""
         if error.context_mark and error.problem_mark and error.context_mark.line != error.problem_mark.line:
-            where = f"（与第 {error.context_mark.line + 1 + line_offset} 行有关）"
-        problems.append(Problem(path, line, f"YAML 格式错误：{error.problem or error.context}{where}。{_YAML_HINT}"))
+            where = f"（问题可能从第 {error.context_mark.line + 1 + line_offset} 行开始）"
+        problems.append(Problem(path, line, f"{in_clerks_words(error.problem or error.context)}{where}。"))
         return None
     except yaml.YAMLError as error:
-        problems.append(Problem(path, 1 + line_offset, f"YAML 格式错误：{error}。{_YAML_HINT}"))
+        problems.append(Problem(path, 1 + line_offset, f"{in_clerks_words(str(error))}。"))
         return None
     except _Refused:
         return None
@@ -127,14 +128,11 @@ def _compose(loader: _FastLoader, path: str, offset: int, problems: list[Problem
     return root
 
 
-_ALIAS_MESSAGE = (
-    "这里用了 YAML 引用“*{name}”。本系统不支持 & 锚点和 * 引用，请把内容直接写出来；如果“*”是文字的一部分，请给整段文字加上引号。"
-)
+_ALIAS_MESSAGE = "这里的“*{name}”会被当作引用。本系统不支持以 & 或 * 开头的写法，请把内容直接写出来；如果“*”是文字的一部分，请给整段文字加上引号。"
 _DEPTH_MESSAGE = f"列表或“键: 值”嵌套超过 {MAX_DEPTH} 层，无法处理。请简化这部分内容，少套几层。"
 
 
 _FOREVER_HINT = "要长期公开，不要写 9999-12-31 这样的日期：固定公开类别的事项不写 valid_until 即为长期公开。"
-_YAML_HINT = "请检查：冒号后要有空格，引号要成对，同一层的缩进要对齐，不要用 Tab 缩进"
 
 
 class Fields:
@@ -294,7 +292,9 @@ class Fields:
                 self._constructor = _Loader("")
             return self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as error:
-            self.error(self.line_of(key), f"“{key}”的值无法读取：{error}")
+            self.error(
+                self.line_of(key), f"“{key}”的值无法读取：{in_clerks_words(getattr(error, 'problem', None) or str(error))}"
+            )
             return None
 
 

@@ -57,6 +57,58 @@
     if (remembered) remembered.value = localStorage.getItem("desk-name") || "";
   }
 
+  // --- mending a file the form cannot open -----------------------------------------------------------
+  var mend = document.getElementById("mend");
+  if (mend) {
+    var mendSetup = JSON.parse(document.getElementById("mend-setup").textContent);
+    var mendText = document.getElementById("mend-text"), mendStatus = document.getElementById("mend-status");
+    var mendHash = mendSetup.hash, mendTimer = null;
+    mendText.value = mendSetup.text;
+    var goTo = function (line) {  // the cursor on that line, selected, scrolled into view
+      var lines = mendText.value.split("\n"), start = 0;
+      for (var i = 0; i < line - 1 && i < lines.length; i += 1) start += lines[i].length + 1;
+      mendText.focus();
+      mendText.setSelectionRange(start, start + (lines[line - 1] || "").length);
+      mendText.scrollTop = Math.max(0, (line - 3) * (mendText.scrollHeight / Math.max(lines.length, 1)));
+    };
+    var listErrors = function (data) {
+      var list = document.getElementById("mend-errors");
+      list.textContent = "";
+      (data.errors || []).forEach(function (m) {
+        var li = document.createElement("li"), at = document.createElement("button");
+        at.type = "button"; at.className = "line"; at.textContent = "第 " + m.line + " 行";
+        at.addEventListener("click", function () { goTo(m.line); });
+        li.appendChild(at); li.appendChild(document.createTextNode(" " + m.message)); list.appendChild(li);
+      });
+      if (!(data.errors || []).length && !data.unreadable) {
+        var ok = document.createElement("li"); ok.className = "ok"; ok.textContent = "没有发现错误，可以保存。";
+        list.appendChild(ok);
+      }
+    };
+    var mendPost = function (save) {
+      return post("/desk/api/mend", JSON.stringify({ path: mendSetup.path, hash: mendHash, text: mendText.value, save: save }));
+    };
+    listErrors(mendSetup);
+    mendText.addEventListener("input", function () {
+      clearTimeout(mendTimer);
+      mendStatus.textContent = "正在检查…";
+      mendTimer = setTimeout(function () {
+        mendPost(false).then(function (data) { listErrors(data); mendStatus.textContent = data.refused || ""; });
+      }, 400);
+    });
+    document.getElementById("mend-check").addEventListener("click", function () {
+      mendPost(false).then(function (data) { listErrors(data); mendStatus.textContent = data.refused || "已检查"; });
+    });
+    document.getElementById("mend-save").addEventListener("click", function () {
+      mendStatus.textContent = "正在保存…";
+      mendPost(true).then(function (data) {
+        listErrors(data);
+        mendStatus.textContent = data.done || data.refused;
+        if (data.saved) location.href = "/desk/edit?path=" + encodeURIComponent(data.saved);
+      });
+    });
+  }
+
   // --- the item form -----------------------------------------------------------------------------------
   var form = document.getElementById("item-form");
   if (!form) return;

@@ -1,4 +1,7 @@
+import re
 from datetime import date
+
+import pytest
 
 from gongkai.parsing.fields import EARLIEST, LATEST, MAX_DEPTH, load_mapping
 
@@ -56,7 +59,7 @@ def test_yaml_aliases_are_refused_where_they_are_used():
     )
     fields, problems = fields_of(bomb, offset=1)
     assert fields is None
-    assert [p.line for p in problems] == [3] and "YAML 引用“*a”" in problems[0].message
+    assert [p.line for p in problems] == [3] and "“*a”会被当作引用" in problems[0].message
     assert "请把内容直接写出来" in problems[0].message
 
 
@@ -78,7 +81,7 @@ def test_nesting_is_bounded_before_any_value_is_built():
 
 def test_one_document_only():
     fields, problems = fields_of("a: 1\n---\nb: 2\n")
-    assert fields is None and problems[0].line == 2 and "YAML 格式错误" in problems[0].message
+    assert fields is None and problems[0].line == 2 and "设置部分里不能再有一行 ---" in problems[0].message
 
 
 def test_explicit_tags_are_kept():
@@ -129,3 +132,29 @@ def test_block_text_may_hold_anything():
     fields, problems = fields_of(text)
     assert problems == [] and fields.text("title") == "x"
     assert fields.text("body") == "注意：title：不是键\na:b\n\u3000全角空格开头的段落"
+
+
+BROKEN_YAML = [
+    "a: b: c",
+    'title: "两学一做"学习',
+    "a: [x\nb: c",
+    "a: {x\nb: c",
+    "a: @x",
+    "a: `x",
+    "a: *x",
+    'a: "x\\qy"',
+    "a: 'x",
+    "a: |x\n  y",
+    "a: b\n---\nc: d",
+    "body: |\nx: y\nz",
+    "- a\nb: c",
+    "a:\n  - b\n c: d",
+]
+
+
+@pytest.mark.parametrize("text", BROKEN_YAML)
+def test_a_yaml_mistake_is_told_in_chinese_with_what_to_do(text):
+    _, problems = fields_of(text)
+    (problem,) = problems
+    assert not re.search(r"[A-Za-z]{3,}[ ,'][A-Za-z]{2,}", problem.message), problem.message  # no PyYAML English
+    assert "请" in problem.message, problem.message  # says what to do
