@@ -13,6 +13,9 @@ from tests.scratch import REPO, default_sigint
 LIMIT = 5 * 1024 * 1024
 # Folders that only an installer or the interpreter makes: whatever lies inside one is not source.
 MADE_FOLDERS = ("site-packages", "node_modules", "__pycache__")
+# What an environment is called here: tracked as a link (a worktree sharing the main checkout's), checking one
+# out deletes the real, ignored folder it replaces.
+ENVIRONMENTS = (".venv", ".venv-bench", "node_modules")
 GITLINK = "160000"  # a submodule's commit, not a file
 
 
@@ -22,6 +25,8 @@ def not_source(path: str) -> str | None:
     for folder in MADE_FOLDERS:
         if folder in parts[:-1]:
             return f"inside {folder}/"
+    if parts[-1] in ENVIRONMENTS:
+        return "an environment's folder, or a link to one"
     if parts[-1] == "pyvenv.cfg" or parts[-2:] in (["bin", "activate"], ["Scripts", "activate"]):
         return "part of a virtualenv"
     if parts[-1].endswith((".pyc", ".pyo")):
@@ -89,10 +94,15 @@ def test_the_check_finds_each_kind_tracked_or_loose(tmp_path):
     write(repo, "small.bin", b"\0" * LIMIT)
     write(repo, "gongkai/__pycache__/m.cpython-311.pyc")  # ignored by .gitignore: the working tree may hold it
     git(repo, "add", "-f", "--", *tracked, "big.bin", "small.bin", "gongkai/ok.py")
+    for link in (".venv", "web/node_modules"):  # a worktree's links to the main checkout's environments
+        (repo / link).symlink_to(tmp_path)
+    git(repo, "add", "-f", "--", ".venv", "app/node_modules")
     write(repo, "tools/venv/pyvenv.cfg")  # loose: neither tracked nor ignored
     write(repo, "huge.iso", b"\0" * (LIMIT + 1))
     found = {line.split(": ", 1)[0]: line for line in offenders(repo)}
-    assert sorted(found) == sorted([*tracked, "big.bin", "tools/venv/pyvenv.cfg", "huge.iso"])
+    expected = [*tracked, ".venv", "app/node_modules", "big.bin", "tools/venv/pyvenv.cfg", "huge.iso"]
+    assert sorted(found) == sorted(expected)
+    assert "a link to one" in found[".venv"]
     assert found["big.bin"].endswith("tracked, 5.0 MB (over 5 MB)")
     assert "untracked and not ignored" in found["huge.iso"] and "virtualenv" in found["tools/venv/pyvenv.cfg"]
     git(repo, "rm", "-r", "-q", "--cached", "venv")  # untracked but not ignored: still found, now as loose
