@@ -94,13 +94,13 @@ def test_the_check_finds_each_kind_tracked_or_loose(tmp_path):
     write(repo, "small.bin", b"\0" * LIMIT)
     write(repo, "gongkai/__pycache__/m.cpython-311.pyc")  # ignored by .gitignore: the working tree may hold it
     git(repo, "add", "-f", "--", *tracked, "big.bin", "small.bin", "gongkai/ok.py")
-    for link in (".venv", "web/node_modules"):  # a worktree's links to the main checkout's environments
+    for link in (".venv", "node_modules"):  # a worktree's links to the main checkout's environments
         (repo / link).symlink_to(tmp_path)
-    git(repo, "add", "-f", "--", ".venv", "app/node_modules")
+    git(repo, "add", "-f", "--", ".venv", "node_modules")
     write(repo, "tools/venv/pyvenv.cfg")  # loose: neither tracked nor ignored
     write(repo, "huge.iso", b"\0" * (LIMIT + 1))
     found = {line.split(": ", 1)[0]: line for line in offenders(repo)}
-    expected = [*tracked, ".venv", "app/node_modules", "big.bin", "tools/venv/pyvenv.cfg", "huge.iso"]
+    expected = [*tracked, ".venv", "node_modules", "big.bin", "tools/venv/pyvenv.cfg", "huge.iso"]
     assert sorted(found) == sorted(expected)
     assert "a link to one" in found[".venv"]
     assert found["big.bin"].endswith("tracked, 5.0 MB (over 5 MB)")
