@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gongkai.cli import COMMANDS, main, parser
+from gongkai.arguments import COMMANDS, parser
+from gongkai.cli import main
 from gongkai.model import EVERY_LABELS
 from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import FEEDBACK_KEYS, ITEM_KEYS, SCOPES, STATUSES, is_item_file

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai.cli import parser
+from gongkai.arguments import parser
 from gongkai.model import Audience, Item, Status
 from gongkai.parsing.fields import EARLIEST, LATEST, MAX_DEPTH
 from gongkai.parsing.items import ITEM_KEYS
