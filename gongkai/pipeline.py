@@ -24,7 +24,7 @@ from gongkai.register import Entry, number_items, parse_register, vanished
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import records_text, register_rows
 from gongkai.rendering.site import Records, SitePages
-from gongkai.state import PARALLEL_RENDER_LIMIT, Guard, markers_digest, realise
+from gongkai.state import PARALLEL_RENDER_LIMIT, Guard, markers_digest, realise, unchanged
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
@@ -53,9 +53,9 @@ class Options:
     # item; `build` only warns about them.
     strict: bool = False
     search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
-    # serve's first pass: boards whose sources changed are left out (their PDFs take seconds), so that the pages
-    # are on screen at once; the pass that follows draws them.
-    posters_later: bool = False
+    # serve's first pass: the slow outputs whose sources changed are left out (a board's PDF takes seconds, a
+    # site's search index half a second), so that the pages are on screen at once; the pass that follows makes them.
+    slow_later: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +83,7 @@ class Kept:
     memory: Memory
     sites: dict[Audience, SitePages]
     markers: tuple[leaks.Marker, ...]  # what the public must not see, passages left out
-    later: tuple[str, ...] = ()  # boards left out for a second pass (Options.posters_later)
+    later: tuple[str, ...] = ()  # boards and search indexes left out for a second pass (Options.slow_later)
 
 
 def build(paths: Paths, options: Options = Options(), always: bool = False) -> Result | None:
@@ -218,8 +218,11 @@ def recipe(
     fork = len(views[Audience.INTERNAL].everything) <= PARALLEL_RENDER_LIMIT
     pages = realise(plans, last, guards, fork, keep_bytes=memory.hold)
     state, outputs = pages.state, list(pages.files)
-    if options.search:  # made from the pages as rendered: the index holds nothing its site does not show
-        index = realise(plan_search(sites, plans, pages.files), last, guards, fork=False, keep_bytes=memory.hold)
+    indexes = plan_search(sites, plans, pages.files) if options.search else []
+    waiting = tuple(p.name for p in indexes if options.slow_later and not unchanged(p, last))
+    if indexes:  # made from the pages as rendered: the index holds nothing its site does not show
+        ready = [p for p in indexes if p.name not in waiting]
+        index = realise(ready, last, guards, fork=False, keep_bytes=memory.hold)
         state, outputs = state.merged(index.state), outputs + index.files
     sources_of_posters = (
         poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts, snapshot.content)
@@ -236,9 +239,9 @@ def recipe(
                 raise Problems(problems)
     cache = cache or {}
     drawn = sources_of_posters
-    if options.posters_later:
+    if options.slow_later:
         drawn = [s for s in sources_of_posters if s.board.key in cache and cache[s.board.key][0] == s.key]
-    later = tuple(s.board.key for s in sources_of_posters if s not in drawn)
+    later = tuple(s.board.key for s in sources_of_posters if s not in drawn) + waiting
     posters, errors, poster_warnings = render_posters(drawn, snapshot.content, cache, options.progress)
     if errors:
         raise Problems(errors)

@@ -69,11 +69,11 @@ class Rebuilder:
         last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
         snapshot = self._reread(changed) if last is not None else None
         self._snapshot = None  # until this build has read (or failed to read) the inputs
-        quick = replace(self.options, posters_later=self.options.posters)
+        quick = replace(self.options, slow_later=True)
         try:
             memory = last.memory if last else None
             kept = build_kept(self.paths, quick, memory, always=last is None, snapshot=snapshot, hold=True)
-            if kept is not None and kept.later:  # the pages first, on screen now; then the boards they changed
+            if kept is not None and kept.later:  # the pages first, on screen now; then the boards and indexes they changed
                 self._announce(kept, started)
                 kept = build_kept(self.paths, self.options, kept.memory, always=True, snapshot=kept.snapshot, hold=True)
         except Problems as failure:
@@ -104,7 +104,7 @@ class Rebuilder:
         if kept is not None:  # None: a save that changed nothing, the output and the last build stand
             self._last = kept
         self._manifest = self._identity()
-        what = "页面已更新，正在绘制公开栏海报" if kept is not None and kept.later else "已重新生成"
+        what = "页面已更新，正在生成海报和搜索索引" if kept is not None and kept.later else "已重新生成"
         print(f"{what}（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
         self.session.succeeded(kept.result.written if kept else ())
 

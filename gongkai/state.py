@@ -137,6 +137,12 @@ def realise(
     return Realised(files, state, tuple(plan.name for plan, *_ in made))
 
 
+def unchanged(plan: Planned, last: State) -> bool:
+    """Whether the last build made `plan` from the same key (its files may still need reading back)."""
+    remembered = last.made.get(plan.name)
+    return remembered is not None and remembered.key == plan.key
+
+
 def _reusable(plan: Planned, last: State) -> list[Output] | None:
     """The last build's files for `plan` when it was made from the same key and they can all be had."""
     remembered = last.made.get(plan.name)

@@ -267,8 +267,11 @@ def test_serve_puts_pages_first_and_the_changed_boards_after(tmp_path):
     first = build_kept(paths, Options(day=day))
     assert "posters/office.pdf" in dict(first.result.outputs) and first.later == ()
     (paths.content / "a.md").write_text(item("通知（修订）"), "utf-8")
-    quick = build_kept(paths, Options(day=day, posters_later=True), first.memory)
-    assert quick.later == ("office",) and "posters/office.pdf" not in dict(quick.result.outputs)
+    quick = build_kept(paths, Options(day=day, slow_later=True), first.memory)
+    assert quick.later == ("office", "internal/pagefind", "public/pagefind") and "posters/office.pdf" not in dict(
+        quick.result.outputs
+    )
+    assert not any(path.startswith("public/pagefind/") for path, _ in quick.result.outputs)  # its index, too
     assert '"later"' in (paths.output / ".gongkai-build.json").read_text("utf-8")
     assert build(paths, Options(day=day)) is not None  # not taken as up to date
     clean = type(paths)(paths.content, paths.config, paths.templates, tmp_path / "clean")

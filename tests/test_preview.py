@@ -102,8 +102,9 @@ def test_edit_break_fix_cycle(preview):
     assert errors and errors[0].startswith(f"{paths.content}/a.md:6: ")
     assert "第二版标题" in get(port, "/public/items/a.html")[1]  # the last good build is still served
     (paths.content / "a.md").write_text(item("第四版", valid_until="2026-12-31"), "utf-8")
-    events.wait_for("reload", 2)
-    assert "第四版" in get(port, "/public/items/a.html")[1]
+    assert events.wait_for("errors", 3) == []  # the fix clears the overlay, then the pages reload
+    with events.arrived:  # (a save may bring two reloads: its pages, then its search indexes)
+        assert events.arrived.wait_for(lambda: "第四版" in get(port, "/public/items/a.html")[1], WAIT)
 
 
 def test_text_edit_is_served_before_the_full_rebuild(preview):
