@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from gongkai.leaks import Cuts
 from gongkai.model import Attachment, Audience, FeedbackEntry, Item, ReviewState, Status
 from gongkai.problems import Problem
 from gongkai.register import Entry
@@ -59,6 +60,9 @@ class Memory:
     hold: bool = False  # keep this build's bytes in memory for the next (serve): nothing is read back
     # The register as last read, by the digest of its bytes: 10,000 entries cost a second of YAML.
     register: tuple[str, tuple[Entry, ...]] = ("", ())
+    # In memory only (serve): the passages of forbidden texts as last cut, and each item's fingerprints.
+    cuts: Cuts = field(default_factory=Cuts)
+    prints: dict[str, tuple[Any, str, str]] = field(default_factory=dict)
 
     def take_warnings(self) -> list[Problem]:
         warnings, self.warnings = list(self.warnings), ()

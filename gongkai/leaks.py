@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import unquote
 
@@ -52,7 +52,21 @@ class Marker:
     coincidence_possible: bool = False  # the text may also occur, legitimately, in what the audience sees
 
 
-def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Marker]:
+# A text's passages as (marker text, what, how, coincidence possible), by (text, what): serve keeps the last
+# build's so that 10,000 unchanged texts are not cut again at each save (Cuts).
+Cut = tuple[tuple[str, str, str, bool], ...]
+
+
+@dataclass
+class Cuts:
+    """The passages cut from each text by the last build (`last`) and by this one (`now`, what the next build
+    gets): a pure function's results, so taking them again is the same as cutting again."""
+
+    last: dict[tuple[str, str], Cut] = field(default_factory=dict)
+    now: dict[tuple[str, str], Cut] = field(default_factory=dict)
+
+
+def forbidden(items: Iterable[Item], audience: Audience, day: date, cuts: Cuts | None = None) -> list[Marker]:
     """Traces of whatever `audience` must not see on `day`: page paths, titles, attachments, and passages of the
     texts: title, body, summary, 文号, issuer, withdrawal reason and `extra` values of hidden items; the body,
     summary and `extra` of withdrawn ones; and what only members' pages show (feedback, the reason for the scope,
@@ -86,9 +100,20 @@ def forbidden(items: Iterable[Item], audience: Audience, day: date) -> list[Mark
             texts.append(("范围说明", item.scope_reason))
             markers += names(item.reviewed_by, item, "审核人")
         for what, text in texts:
-            markers += passages(text, item, what)
+            markers += passages(text, item, what) if cuts is None else _remembered(text, item, what, cuts)
     noticed = {i.id for i in items if shown[i.id] is None and notice(i, audience, day) is not None}
     return [m for m in markers if m.item.id not in noticed or m.what not in ("网页路径", "标题", "标题片段")]
+
+
+def _remembered(text: str, item: Item, what: str, cuts: Cuts) -> list[Marker]:
+    key = (text, what)
+    cut = cuts.now.get(key)
+    if cut is None:
+        cut = cuts.last.get(key)
+        if cut is None:
+            cut = tuple((m.text, m.what, m.how, m.coincidence_possible) for m in passages(text, item, what))
+        cuts.now[key] = cut
+    return [Marker(text, item, label, how, coincidence) for text, label, how, coincidence in cut]
 
 
 def passages(text: str, item: Item, what: str) -> list[Marker]:

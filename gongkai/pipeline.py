@@ -17,7 +17,7 @@ from gongkai.parsing.config import parse_config
 from gongkai.parsing.items import parse_items
 from gongkai.parsing.placeholders import placeholder_problems
 from gongkai.parsing.requests import parse_requests
-from gongkai.planning import Sources, plan_outputs, plan_search
+from gongkai.planning import Prints, Sources, plan_outputs, plan_search
 from gongkai.problems import Problem, Problems
 from gongkai.reading import POSTER_KEYS, Snapshot, font_fingerprint, read_poster_cache, read_snapshot
 from gongkai.register import Entry, number_items, parse_register, vanished
@@ -210,10 +210,12 @@ def recipe(
     report = supervise(items, requests, config, day)
     records = Records(report, register_rows(items, entries))
     sites = {audience: SitePages(seen, config, snapshot.templates, snapshot.templates_root) for audience, seen in views.items()}
-    guards = _guards(snapshot, items, views, day, records_text(report, records.rows), config.review.reviewers)
+    cuts = leaks.Cuts(last=memory.cuts.now)
+    guards = _guards(snapshot, items, views, day, records_text(report, records.rows), config.review.reviewers, cuts)
     sources = Sources(config, day, items, views, sites, records, snapshot.templates, snapshot.templates_root, snapshot.content)
     last = memory.state
-    plans = plan_outputs(sources, last)
+    prints = Prints(snapshot.templates, memory.prints)
+    plans = plan_outputs(sources, last, prints)
     # Two processes, both cores, up to a few thousand items (each holds what it renders).
     fork = len(views[Audience.INTERNAL].everything) <= PARALLEL_RENDER_LIMIT
     pages = realise(plans, last, guards, fork, keep_bytes=memory.hold)
@@ -248,7 +250,7 @@ def recipe(
     if sources_of_posters:
         keys = {s.board.key: s.key for s in drawn}
         outputs += [*posters, (POSTER_KEYS, json.dumps(keys, indent=2, sort_keys=True).encode())]
-    remembered = replace(memory, state=state)
+    remembered = replace(memory, state=state, cuts=cuts, prints=prints.now)
     outputs.append((CACHE, remembered.dump(code_version())))
     warnings += remembered.take_warnings()
     boards = {s.board.key: s.view for s in drawn}
@@ -270,11 +272,12 @@ def _guards(
     day: date,
     record_texts: tuple[str, ...],
     reviewers: tuple[str, ...],
+    cuts: leaks.Cuts,
 ) -> dict[Audience, Guard]:
     """What each audience's outputs are scanned against: the members' too (drafts, items not yet begun)."""
     guards = {}
     for audience in Audience:
-        markers = leaks.forbidden(items, audience, day)
+        markers = leaks.forbidden(items, audience, day, cuts)
         extra = record_texts if audience is Audience.INTERNAL else ()
         unread = reviewers if audience is Audience.PUBLIC else ()  # the config names them; the public never reads it
         # Built only if a forbidden text recurs: to tell a coincidence from a leak.

@@ -28,18 +28,27 @@ class Prints:
     `row` what a list can show of it. Lists never show the text (nor its review hash, which follows the
     text) unless a template names them: a body edit then redraws only the item's own pages."""
 
-    def __init__(self, templates: Mapping[str, str]) -> None:
-        self._known: dict[tuple[int, bool], tuple[Item, str]] = {}
+    def __init__(self, templates: Mapping[str, str], last: Mapping[str, tuple[Item, dict[bool, str]]] | None = None) -> None:
         self._texts_listed = any(name in source for source in templates.values() for name in _TEXT_FIELDS)
+        # By item id: the item as fingerprinted and its fingerprints (row or whole). `last`: the last build's, which
+        # serve keeps: an item equal to the one remembered (its unchanged fields are the very same objects, so
+        # comparing costs little) is not printed again; `now`: this build's, for the next.
+        self.last = last or {}
+        self.now: dict[str, tuple[Item, dict[bool, str]]] = {}
 
     def of(self, item: Item | None, row: bool = False) -> str:
         if item is None:
             return "-"
-        known = self._known.get((id(item), row))
-        if known is None or known[0] is not item:
+        known = self.now.get(item.id)
+        if known is None or not _alike(known[0], item):
+            remembered = self.last.get(item.id)
+            known = (item, dict(remembered[1]) if remembered is not None and _alike(remembered[0], item) else {})
+            self.now[item.id] = known
+        printed = known[1].get(row)
+        if printed is None:
             shown = repr(tuple(getattr(item, name) for name in _ROW_FIELDS)) if row else repr(item)
-            known = self._known[(id(item), row)] = (item, digest(shown))
-        return known[1]
+            printed = known[1][row] = digest(shown)
+        return printed
 
     def rows(self, shown: Iterable[Shown], texts: bool = False) -> str:
         """The rows of a list; `texts`: the list shows each item's text (the kiosk's slides do)."""
@@ -49,6 +58,22 @@ class Prints:
 
 _TEXT_FIELDS = ("body_html", "review_hash")
 _ROW_FIELDS = tuple(f.name for f in dataclasses.fields(Item) if f.name not in _TEXT_FIELDS)
+_FIELDS = tuple(f.name for f in dataclasses.fields(Item))
+# Values of these exact types print alike when equal (not float: -0.0 == 0.0; not datetime: its time zone; not a
+# dict: its order), so an equal one may stand for the other in a fingerprint. Any other field must be the very
+# same object.
+_PLAIN = (str, int, bool, date)
+
+
+def _alike(old: Item, new: Item) -> bool:
+    """Whether `new` has the fingerprints of `old`: each field the same object, or an equal plain value."""
+    if old is new:
+        return True
+    for name in _FIELDS:
+        a, b = getattr(old, name), getattr(new, name)
+        if a is not b and not (type(a) is type(b) and type(a) in _PLAIN and a == b):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -66,9 +91,8 @@ class Sources:
     files: Mapping[str, bytes]  # the content folder's files (attachments)
 
 
-def plan_outputs(sources: Sources, last: State) -> list[Planned]:
+def plan_outputs(sources: Sources, last: State, prints: Prints) -> list[Planned]:
     """Both sites, the kiosk and the server's configuration (the search index follows the pages: plan_search)."""
-    prints = Prints(sources.templates)
     plans = []
     for audience, site in sources.sites.items():
         records = sources.records if audience is Audience.INTERNAL else None
