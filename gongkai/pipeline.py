@@ -24,7 +24,7 @@ from gongkai.register import Entry, number_items, parse_register, vanished
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import records_text, register_rows
 from gongkai.rendering.site import Records, SitePages
-from gongkai.state import PARALLEL_RENDER_LIMIT, Guard, markers_digest, realise, unchanged
+from gongkai.state import PARALLEL_RENDER_LIMIT, Guard, markers_digest, realise, stale_but_safe, unchanged
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
@@ -54,7 +54,8 @@ class Options:
     strict: bool = False
     search: bool = True  # each site's search index (Pagefind); off, the search page says it cannot load one
     # serve's first pass: the slow outputs whose sources changed are left out (a board's PDF takes seconds, a
-    # site's search index half a second), so that the pages are on screen at once; the pass that follows makes them.
+    # site's search index half a second, the lists of every item a second at 10,000 items), so that the pages
+    # are on screen at once; the pass that follows makes them.
     slow_later: bool = False
 
 
@@ -218,13 +219,19 @@ def recipe(
     plans = plan_outputs(sources, last, prints)
     # Two processes, both cores, up to a few thousand items (each holds what it renders).
     fork = len(views[Audience.INTERNAL].everything) <= PARALLEL_RENDER_LIMIT
-    pages = realise(plans, last, guards, fork, keep_bytes=memory.hold)
+    # serve's first pass: a changed list of every item keeps its last files, if they are safe, until the second.
+    deferred = tuple(
+        p.name for p in plans if options.slow_later and p.slow and not unchanged(p, last) and stale_but_safe(p, last, guards)
+    )
+    pages = realise(plans, last, guards, fork, keep_bytes=memory.hold, stale=deferred)
     state, outputs = pages.state, list(pages.files)
     indexes = plan_search(sites, plans, pages.files) if options.search else []
+    # In serve's first pass a changed index waits: its last files stay if they are safe, else it is left out.
     waiting = tuple(p.name for p in indexes if options.slow_later and not unchanged(p, last))
+    stale = tuple(p.name for p in indexes if p.name in waiting and stale_but_safe(p, last, guards))
     if indexes:  # made from the pages as rendered: the index holds nothing its site does not show
-        ready = [p for p in indexes if p.name not in waiting]
-        index = realise(ready, last, guards, fork=False, keep_bytes=memory.hold)
+        ready = [p for p in indexes if p.name not in waiting or p.name in stale]
+        index = realise(ready, last, guards, fork=False, keep_bytes=memory.hold, stale=stale)
         state, outputs = state.merged(index.state), outputs + index.files
     sources_of_posters = (
         poster_sources(config, views, snapshot.templates, snapshot.templates_root, fonts, snapshot.content)
@@ -243,7 +250,7 @@ def recipe(
     drawn = sources_of_posters
     if options.slow_later:
         drawn = [s for s in sources_of_posters if s.board.key in cache and cache[s.board.key][0] == s.key]
-    later = tuple(s.board.key for s in sources_of_posters if s not in drawn) + waiting
+    later = tuple(s.board.key for s in sources_of_posters if s not in drawn) + waiting + deferred
     posters, errors, poster_warnings = render_posters(drawn, snapshot.content, cache, options.progress)
     if errors:
         raise Problems(errors)

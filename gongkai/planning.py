@@ -112,11 +112,11 @@ def _plan_site(
     prefix = f"{audience.value}/"
     plans: list[Planned] = []
 
-    def add(name: str, key: str, render: Callable[[], list[Output]]) -> None:
+    def add(name: str, key: str, render: Callable[[], list[Output]], slow: bool = False) -> None:
         def rendered() -> list[Output]:
             return [(prefix + path, data) for path, data in render()]
 
-        plans.append(Planned(prefix + name, digest(site.key, name, key), rendered, audience))
+        plans.append(Planned(prefix + name, digest(site.key, name, key), rendered, audience, slow=slow))
 
     def page(path: str, template: str, **context: object) -> Callable[[], list[Output]]:
         return lambda: [site.page(path, template, **context)]
@@ -171,8 +171,8 @@ def _plan_site(
             key = digest(repr(records.report.catalog), repr(records.report.departments), repr(records.report.findings))
             key = digest(key, repr(records.report.requests), prints.rows(Shown(i, True) for i in records.report.items))
             key = digest(key, repr(records.rows))
-            add("records", key, lambda: render_records(records.report, records.rows, config, site.page))
-    add("items.json", prints.rows(view.everything), lambda: [("items.json", json_index(view, config))])
+            add("records", key, lambda: render_records(records.report, records.rows, config, site.page), slow=True)
+    add("items.json", prints.rows(view.everything), lambda: [("items.json", json_index(view, config))], slow=True)
     add("search", "", lambda: render_search_page(site))
     return plans
 
@@ -190,7 +190,7 @@ def _plan_kiosk(sources: Sources, prints: Prints, last: State) -> Planned:
         qr = _remembered_codes(last)
         return render_kiosk(config, seen, sources.templates, sources.files, sources.templates_root, qr)
 
-    return Planned(KIOSK, key, render, seen.audience)
+    return Planned(KIOSK, key, render, seen.audience, slow=True)
 
 
 def _remembered_codes(last: State) -> Callable[[str], str]:

@@ -104,7 +104,7 @@ class Rebuilder:
         if kept is not None:  # None: a save that changed nothing, the output and the last build stand
             self._last = kept
         self._manifest = self._identity()
-        what = "页面已更新，正在生成海报和搜索索引" if kept is not None and kept.later else "已重新生成"
+        what = "页面已更新，正在生成其余部分（海报、搜索索引、列表）" if kept is not None and kept.later else "已重新生成"
         print(f"{what}（{(time.monotonic() - started) * 1000:.0f} 毫秒）", flush=True)
         self.session.succeeded(kept.result.written if kept else ())
 

@@ -12,7 +12,7 @@ Parallelism lives here, not in the recipe: the outputs to render are cut in two 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gongkai import leaks
@@ -32,14 +32,16 @@ class Planned:
     """One output (or a group of files made together): `name` is unique in a build (a path, or "kiosk"),
     `key` names everything it is rendered from, `render` makes its files (paths inside the output folder).
     `audience`: whose forbidden markers its files are scanned against (None: not scanned). `readable`: the
-    files as the scanner reads them (the search index is compressed); `scanned` False for files that only
-    reach the scanner through `readable`."""
+    files as the scanner reads them (the search index is compressed)."""
 
     name: str
     key: str
     render: Callable[[], list[Output]]
     audience: Audience | None
     readable: Callable[[Sequence[Output]], list[Output]] | None = None
+    # Lists every item (a JSON index, the kiosk's slides, the register): serve's first pass leaves it for the
+    # second when it changed (Options.slow_later), so that a page is on screen before these are redrawn.
+    slow: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,15 +97,22 @@ def markers_digest(markers: Iterable[leaks.Marker]) -> str:
 
 
 def realise(
-    plans: Sequence[Planned], last: State, guards: Mapping[Audience, Guard], fork: bool = True, keep_bytes: bool = False
+    plans: Sequence[Planned],
+    last: State,
+    guards: Mapping[Audience, Guard],
+    fork: bool = True,
+    keep_bytes: bool = False,
+    stale: Collection[str] = (),
 ) -> Realised:
     """Every planned output, reused where its key is unchanged, otherwise rendered; every file not scanned
     before with these bytes and these markers scanned. Raises Problems (every leak at once), nothing written.
-    `keep_bytes`: the state holds the bytes in memory (serve), so the next build reads nothing back."""
+    `keep_bytes`: the state holds the bytes in memory (serve), so the next build reads nothing back. `stale`:
+    outputs taken as the last build made them although their key changed (serve's first pass, see
+    `stale_but_safe`); the state keeps their old key, so the next build makes them again."""
     kept: dict[str, list[Output]] = {}
     todo: list[Planned] = []
     for plan in plans:
-        files = _reusable(plan, last)
+        files = _reusable(plan, last, any_key=plan.name in stale)
         if files is None:
             todo.append(plan)
         else:
@@ -137,16 +146,28 @@ def realise(
     return Realised(files, state, tuple(plan.name for plan, *_ in made))
 
 
+def stale_but_safe(plan: Planned, last: State, guards: Mapping[Audience, Guard]) -> bool:
+    """Whether the last build's files for `plan` may stay while it waits to be made again: each was scanned, with
+    the very bytes it has, against the forbidden markers its audience has now (so it shows nothing it may not),
+    and all can be had. A page stays whole meanwhile, if not up to date; one that may leak is made at once."""
+    remembered = last.made.get(plan.name)
+    if remembered is None or plan.audience is None or _reusable(plan, last, any_key=True) is None:
+        return False
+    digest = guards[plan.audience].digest
+    return all(last.scanned.get(path) == (sha, digest) for path, sha in remembered.files)
+
+
 def unchanged(plan: Planned, last: State) -> bool:
     """Whether the last build made `plan` from the same key (its files may still need reading back)."""
     remembered = last.made.get(plan.name)
     return remembered is not None and remembered.key == plan.key
 
 
-def _reusable(plan: Planned, last: State) -> list[Output] | None:
-    """The last build's files for `plan` when it was made from the same key and they can all be had."""
+def _reusable(plan: Planned, last: State, any_key: bool = False) -> list[Output] | None:
+    """The last build's files for `plan` when it was made from the same key (or `any_key`) and they can all be
+    had."""
     remembered = last.made.get(plan.name)
-    if remembered is None or remembered.key != plan.key:
+    if remembered is None or (remembered.key != plan.key and not any_key):
         return None
     files = []
     for path, _ in remembered.files:

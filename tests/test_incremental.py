@@ -256,6 +256,21 @@ def test_an_extra_too_deep_or_too_large_or_self_containing_is_not_remembered(par
         assert load_memory_from(output, Memory(parsed)).items == {}
 
 
+def test_serves_first_pass_never_keeps_a_list_that_now_shows_a_forbidden_item(tmp_path):
+    """A list kept stale in the first pass must have been scanned against the markers of now: an item just made
+    internal is a new public marker, so the public lists are made at once and the public index is left out."""
+    paths = make_site(tmp_path, {"a.md": item("将转为党内的通知"), "b.md": item("公告")})
+    day = date(2026, 11, 20)
+    first = build_kept(paths, Options(day=day, posters=False), hold=True)
+    (paths.content / "a.md").write_text(item("将转为党内的通知", scope="internal"), "utf-8")
+    quick = build_kept(paths, Options(day=day, posters=False, slow_later=True), first.memory, hold=True)
+    meanwhile = dict(quick.result.outputs)
+    assert "将转为党内的通知" not in meanwhile["public/items.json"].decode()  # made again, at once
+    assert "public/items.json" not in quick.later and "public/pagefind" in quick.later
+    assert not any(path.startswith("public/pagefind/") for path in meanwhile)  # left out until the second pass
+    assert "internal/items.json" in quick.later  # the members' list may wait: their markers did not change
+
+
 def test_serve_puts_pages_first_and_the_changed_boards_after(tmp_path):
     """serve's first pass leaves out a board whose sources changed (its PDF takes seconds) and says so in the
     build record; the pass that follows draws it, and the output is then a clean build's."""
@@ -264,14 +279,17 @@ def test_serve_puts_pages_first_and_the_changed_boards_after(tmp_path):
     config = {**CONFIG, "boards": {"office": {"title": "机关", "audience": "public"}}}
     paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("公告")}, config)
     day = date(2026, 11, 20)
-    first = build_kept(paths, Options(day=day))
+    first = build_kept(paths, Options(day=day), hold=True)  # as serve builds: the files kept in memory
     assert "posters/office.pdf" in dict(first.result.outputs) and first.later == ()
     (paths.content / "a.md").write_text(item("通知（修订）"), "utf-8")
-    quick = build_kept(paths, Options(day=day, slow_later=True), first.memory)
-    assert quick.later == ("office", "internal/pagefind", "public/pagefind") and "posters/office.pdf" not in dict(
-        quick.result.outputs
-    )
-    assert not any(path.startswith("public/pagefind/") for path, _ in quick.result.outputs)  # its index, too
+    quick = build_kept(paths, Options(day=day, slow_later=True), first.memory, hold=True)
+    # The board, both search indexes and the lists of every item the title shows in wait for the second pass.
+    waiting = {"office", "internal/pagefind", "public/pagefind", "internal/items.json", "public/items.json", "kiosk"}
+    assert waiting <= set(quick.later) and "posters/office.pdf" not in dict(quick.result.outputs)
+    before, meanwhile = dict(first.result.outputs), dict(quick.result.outputs)
+    for path in ("public/items.json", "kiosk/slides.json", "public/pagefind/pagefind-entry.json"):
+        assert meanwhile[path] == before[path]  # kept whole as they were (safe: no new forbidden marker)
+    assert "public/items/a.html" in quick.result.written  # the page itself is in the first pass
     assert '"later"' in (paths.output / ".gongkai-build.json").read_text("utf-8")
     assert build(paths, Options(day=day)) is not None  # not taken as up to date
     clean = type(paths)(paths.content, paths.config, paths.templates, tmp_path / "clean")
