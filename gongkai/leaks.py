@@ -285,7 +285,7 @@ def scan(
 
 def _cut(whole: str) -> set[str]:
     """The distinct texts between the characters that delimit them: < > " in HTML and JSON, line breaks and
-    commas in CSV (no passage holds one), and NUL (see pipeline.public_text). Not stripped: that would cost a
+    commas in CSV (no passage holds one), and NUL (see guarding.public_text). Not stripped: that would cost a
     step per text, each time; the characters are replaced, then split on: 2x a regex's speed."""
     for delimiter in '<>"\n,':
         whole = whole.replace(delimiter, "\0")

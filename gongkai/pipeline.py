@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from gongkai import leaks
+from gongkai.guarding import guard_outputs
 from gongkai.importing.strays import unused_word_files
 from gongkai.incremental import CACHE, Memory, digest, load_memory
 from gongkai.model import Audience, Config, Item
@@ -24,7 +25,7 @@ from gongkai.register import Entry, number_items, parse_register, vanished
 from gongkai.rendering.posters import Progress, poster_sources, render_posters
 from gongkai.rendering.records import records_text, register_rows
 from gongkai.rendering.site import Records, SitePages
-from gongkai.state import PARALLEL_RENDER_LIMIT, Guard, markers_digest, realise, stale_but_safe, unchanged
+from gongkai.state import PARALLEL_RENDER_LIMIT, realise, stale_but_safe, unchanged
 from gongkai.supervision import Report, supervise
 from gongkai.visibility import View, view
 from gongkai.windows import settle_windows
@@ -212,7 +213,7 @@ def recipe(
     records = Records(report, register_rows(items, entries))
     sites = {audience: SitePages(seen, config, snapshot.templates, snapshot.templates_root) for audience, seen in views.items()}
     cuts = leaks.Cuts(last=memory.cuts.now)
-    guards = _guards(snapshot, items, views, day, records_text(report, records.rows), config.review.reviewers, cuts)
+    guards = guard_outputs(snapshot, items, views, day, records_text(report, records.rows), config.review.reviewers, cuts)
     sources = Sources(config, day, items, views, sites, records, snapshot.templates, snapshot.templates_root, snapshot.content)
     last = memory.state
     prints = Prints(snapshot.templates, memory.prints)
@@ -272,27 +273,6 @@ def recipe(
     return Kept(result=result, snapshot=snapshot, memory=remembered, sites=sites, markers=public_markers, later=later)
 
 
-def _guards(
-    snapshot: Snapshot,
-    items: tuple[Item, ...],
-    views: Mapping[Audience, View],
-    day: date,
-    record_texts: tuple[str, ...],
-    reviewers: tuple[str, ...],
-    cuts: leaks.Cuts,
-) -> dict[Audience, Guard]:
-    """What each audience's outputs are scanned against: the members' too (drafts, items not yet begun)."""
-    guards = {}
-    for audience in Audience:
-        markers = leaks.forbidden(items, audience, day, cuts)
-        extra = record_texts if audience is Audience.INTERNAL else ()
-        unread = reviewers if audience is Audience.PUBLIC else ()  # the config names them; the public never reads it
-        # Built only if a forbidden text recurs: to tell a coincidence from a leak.
-        allowed = lambda seen=views[audience], extra=extra, unread=unread: public_text(snapshot, seen, *extra, unread=unread)  # noqa: E731
-        guards[audience] = Guard(markers, markers_digest(markers), allowed, leaks.OUTPUTS[audience])
-    return guards
-
-
 def build_record(snapshot: Snapshot, day: date, posters: bool, fonts: str, search: bool = True) -> dict[str, object]:
     """What an output was built from; equal records, equal outputs. Deploy reads it too."""
     record: dict[str, object] = {"date": day.isoformat(), "inputs": snapshot.fingerprint, "posters": [posters, fonts]}
@@ -325,22 +305,3 @@ def _summarised(unregistered: list[Problem], register_path: str) -> list[Problem
     first = unregistered[0]
     message = f"等 {len(unregistered)} 个事项还没有索引号。请运行 python build.py register，并把 {register_path} 一起提交。"
     return [Problem(first.path, first.line, message)]
-
-
-def public_text(snapshot: Snapshot, seen: View, *extra: str, unread: tuple[str, ...] = ()) -> str:
-    """Everything the audience of `seen` may legitimately read (the public's, or the members' with `extra`, the
-    record pages' own texts), to tell a coincidence from a leak. `unread`: names the config holds that this
-    audience never reads (the reviewers, for the public), so that one printed for it is a leak."""
-    settings = snapshot.config.decode("utf-8", "replace")
-    for name in unread:
-        settings = settings.replace(name, "\0")
-    parts = [settings, *snapshot.templates.values(), *extra]
-    parts += [item.title for item, _ in seen.notices]  # an ended item's address keeps its title (visibility.notice)
-    for shown in seen.everything:
-        item = shown.item
-        parts += [item.title, item.withdrawn_reason, item.doc_number, item.issuer, item.department, item.index_number]
-        if shown.full:
-            parts += [item.summary, item.body_html, *(a.name for a in item.attachments)]
-        if seen.audience is Audience.INTERNAL:
-            parts += [text for f in item.feedback for text in (f.summary, f.response)]
-    return "\0".join(parts)  # no text holds it: the scan cuts this into the texts it is made of

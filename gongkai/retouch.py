@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from gongkai import leaks
+from gongkai.guarding import public_text
 from gongkai.model import Audience, Item
 from gongkai.parsing.items import parse_item
-from gongkai.pipeline import Kept, Outputs, public_text
+from gongkai.pipeline import Kept, Outputs
 from gongkai.visibility import Shown
 
 
