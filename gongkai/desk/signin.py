@@ -1,6 +1,5 @@
 """Turns an Authorization header into a signed-in name or a refusal: at most two password checks at a time, the
-same scrypt work for an unknown name as for a wrong password, and a pause after repeated failures: counted per
-name *and* address (OWASP's advice), so that a stranger guessing a name cannot keep its owner out."""
+same scrypt work for an unknown name as for a wrong password, and a pause after repeated failures."""
 
 from __future__ import annotations
 
@@ -19,13 +18,8 @@ from gongkai.desk import security
 # Each check costs 16 MiB and a core for ~50 ms: two at once leave the machine's other core to the build.
 CHECKS_AT_ONCE = 2
 CHECK_WAIT_SECONDS = 2.0  # a sign-in waits this long for a free check, then is told to try again
-# Failures in a row before each further try must wait: for one name from one address (guessing a password);
-# from one address, whatever the names (trying many names); for one name from all addresses together (guessing
-# spread over many machines). A browser whose right password was seen since serve started is never paused.
-FAILURES_ALLOWED = 5
-ADDRESS_FAILURES_ALLOWED = 20
-NAME_FAILURES_ALLOWED = 100
-PAUSE_SECONDS = 30.0  # that wait: one guess per 30 s
+FAILURES_ALLOWED = 5  # in a row, from one address or for one name, before each further try must wait
+PAUSE_SECONDS = 30.0  # that wait: one guess per 30 s per address and per name
 REMEMBERED = 4096  # addresses and names whose failures are counted (the oldest forgotten first)
 
 # An unknown name is checked against a hash with the same parameters as the users' (this one when they use
@@ -67,13 +61,11 @@ class Gate:
         name, password = credentials
         mark = hmac.new(self.key, password.encode(), hashlib.sha256).digest()
         # Counted by a digest of the name: 4,096 names of 60 KB each (a header's limit) would be 250 MB.
-        named = hashlib.sha256(name.encode()).hexdigest()
-        pair, place, everywhere = f"pair:{named}:{address}", f"address:{address}", f"name:{named}"
-        limits = {pair: FAILURES_ALLOWED, place: ADDRESS_FAILURES_ALLOWED, everywhere: NAME_FAILURES_ALLOWED}
+        keys = (f"address:{address}", f"name:{hashlib.sha256(name.encode()).hexdigest()}")
         with self.lock:
             if name in self.users and hmac.compare_digest(self.known.get(name, b""), mark):
                 return SignIn(name)
-            pause = max(self._pause(key, limit) for key, limit in limits.items())
+            pause = max(self._pause(key) for key in keys)
         if pause > 0:
             return SignIn(None, f"密码错误次数过多，请 {pause} 秒后再试。", pause)
         if not self.checks.acquire(timeout=self.wait_seconds):
@@ -82,7 +74,6 @@ class Gate:
             right = self.verify(password, self.users.get(name, self.unknown)) and name in self.users
         finally:
             self.checks.release()
-        keys = (pair, place, everywhere)
         with self.lock:
             if right:
                 self.known[name] = mark
@@ -93,10 +84,10 @@ class Gate:
                     self._failed(key)
         return SignIn(name if right else None)
 
-    def _pause(self, key: str, limit: int) -> int:
+    def _pause(self, key: str) -> int:
         """Whole seconds `key` must still wait before its next check (0: none). Call with the lock held."""
         count, last = self.failures.get(key, (0, 0.0))
-        left = last + PAUSE_SECONDS - self.clock() if count >= limit else 0.0
+        left = last + PAUSE_SECONDS - self.clock() if count >= FAILURES_ALLOWED else 0.0
         return math.ceil(left) if left > 0 else 0
 
     def _failed(self, key: str) -> None:
