@@ -4,7 +4,6 @@ to requests that name this machine, and only as many connections, as slow, as a 
 from __future__ import annotations
 
 import collections
-import contextlib
 import email.message
 import http.server
 import io
@@ -22,10 +21,6 @@ SECTIONS = ("internal", "public", "kiosk", "posters")
 CONNECTIONS = 128  # open at once; one more waits for a free one, then is told to come back
 STREAMS = 32  # of which event streams (one per open tab); a browser opens at most 6 per host anyway
 HEAD_SECONDS = 10.0  # from going idle to the end of a request's head; slower clients are dropped
-# With every connection taken, a new one evicts the one that has waited longest for its request's head (an idle
-# keep-alive connection, or a client trickling its head from any number of addresses), once it has waited this
-# long: a browser's request arrives whole within milliseconds, a slowloris never.
-HEAD_GRACE_SECONDS = 1.0
 SEND_SECONDS = 30.0  # for the client to take each chunk of an answer
 # A desk request's body must arrive whole within 10 s plus 4 s per MiB (256 KiB/s, a slow office network): a
 # 50 MB upload has 210 s, a form 18 s; a client that trickles it is cut off, however steady its trickle.
@@ -104,7 +99,6 @@ class PreviewServer(http.server.HTTPServer):
     # The bounds, per server (a test narrows them).
     capacity, streams_allowed = CONNECTIONS, STREAMS
     head_seconds, send_seconds, keep_alive_seconds = HEAD_SECONDS, SEND_SECONDS, KEEP_ALIVE_SECONDS
-    head_grace = HEAD_GRACE_SECONDS
     body_seconds, body_bytes_per_second = BODY_SECONDS, BODY_BYTES_PER_SECOND
 
     def body_deadline(self, length: int) -> float:
@@ -118,16 +112,12 @@ class PreviewServer(http.server.HTTPServer):
         self.room, self.work = threading.Condition(lock), threading.Condition(lock)
         self.connections = self.streams = self.workers = 0
         self.waiting: collections.deque[tuple[Any, Any] | None] = collections.deque()
-        self.heads: dict[socket.socket, float] = {}  # connections waiting for a request's head -> since when
         self.closing = False
         super().__init__(address, handler)  # last: a failed bind closes the server, which uses the above
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.room:
-            deadline = time.monotonic() + self.head_seconds
-            while not (free := self.connections < self.capacity or self.closing) and time.monotonic() < deadline:
-                self._evict()
-                self.room.wait(min(0.25, max(0.0, deadline - time.monotonic())))  # or a connection ends
+            free = self.room.wait_for(lambda: self.connections < self.capacity or self.closing, self.head_seconds)
             if not free or self.closing:
                 _busy(request)
                 self.shutdown_request(request)
@@ -157,24 +147,6 @@ class PreviewServer(http.server.HTTPServer):
                 with self.room:
                     self.connections -= 1
                     self.room.notify_all()
-
-    def _evict(self) -> None:
-        """Ends the connection that has waited longest for a request's head, if it has waited past the grace
-        (call with the lock held): its worker reads the end of the stream and lets the connection go."""
-        oldest = min(self.heads.items(), key=lambda entry: entry[1], default=None)
-        if oldest is not None and time.monotonic() - oldest[1] >= self.head_grace:
-            del self.heads[oldest[0]]
-            with contextlib.suppress(OSError):
-                oldest[0].shutdown(socket.SHUT_RDWR)
-
-    def awaiting_head(self, connection: socket.socket, waiting: bool) -> None:
-        """Marks a connection as waiting for a request's head (from the end of its last answer), or not."""
-        with self.room:
-            if waiting:
-                self.heads[connection] = time.monotonic()
-            else:
-                self.heads.pop(connection, None)
-            self.room.notify_all()
 
     def stream_opened(self) -> bool:
         """Counts an event stream in, unless there are as many as allowed."""

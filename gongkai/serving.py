@@ -145,11 +145,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         self.head.deadline = time.monotonic() + self.server.head_seconds  # idle or slow, a connection ends here
         self.declared, self.body_read = 0, 0  # the body's length as its head declares it, and as read so far
-        self.server.awaiting_head(self.connection, True)  # evictable, should every connection be taken
-        try:
-            super().handle_one_request()
-        finally:
-            self.server.awaiting_head(self.connection, False)
+        super().handle_one_request()
         if self.body_read < self.declared:  # what is left of it must never be read as the next request
             self.close_connection = True
 
@@ -160,7 +156,6 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
         """(decoded path, signed-in user or '') once the request is for us (its Host), well-formed and (with a
         desk on another address) signed in; None when it was answered already."""
         self.head.deadline = None
-        self.server.awaiting_head(self.connection, False)  # its head is here: being answered, never evicted
         self.connection.settimeout(self.server.send_seconds)
         framing = declared_length(self.headers)  # first: nothing of a request is judged before its framing is
         if isinstance(framing, tuple):

@@ -328,37 +328,6 @@ def test_connections_are_bounded_and_served_in_turn(handmade):
             connection.close()
 
 
-def test_trickled_heads_from_many_addresses_cannot_keep_a_request_out(handmade):
-    server, _ = handmade
-    server.capacity = 4
-    server.head_seconds = WAIT  # the tricklers never time out on their own: only eviction lets the request in
-    server.head_grace = 0.0  # any head still arriving may be evicted (a browser's arrives whole at once)
-    port = server.server_address[1]
-    stream = socket.create_connection(("127.0.0.1", port))
-    stream.sendall(request_line(port, "/__gongkai/events"))  # being answered: never evicted
-    stream.settimeout(WAIT)
-    assert stream.recv(12) == b"HTTP/1.1 200"
-    tricklers = []
-    for n in range(1, 4):  # each from an address of its own, as a slowloris spread over many machines would be
-        connection = socket.create_connection(("127.0.0.1", port), source_address=(f"127.80.0.{n}", 0))
-        connection.sendall(b"GET /public/index.html HT")  # and the rest of the head never
-        tricklers.append(connection)
-    try:
-        with server.room:
-            assert server.room.wait_for(lambda: server.connections == 4 and len(server.heads) == 3, WAIT)
-        with socket.create_connection(("127.0.0.1", port), source_address=("127.80.1.1", 0)) as newcomer:
-            newcomer.sendall(request_line(port, "/public/index.html"))
-            newcomer.settimeout(WAIT)
-            assert newcomer.makefile("rb").readline().startswith(b"HTTP/1.1 200")
-        tricklers[0].settimeout(WAIT)
-        assert tricklers[0].recv(65536) == b""  # the one that had waited longest went, with nothing said
-        with server.room:
-            assert server.streams == 1  # the event stream was left alone
-    finally:
-        for connection in [stream, *tricklers]:
-            connection.close()
-
-
 def test_event_streams_end_when_the_client_goes_or_serve_stops(handmade):
     server, session = handmade
     server.keep_alive_seconds = 0.2
