@@ -4,7 +4,6 @@ to requests that name this machine, and only as many connections, as slow, as a 
 from __future__ import annotations
 
 import collections
-import email.message
 import http.server
 import io
 import os
@@ -70,25 +69,6 @@ def decoded_path(target: str) -> str | None:
     if _UNSAFE.search(path):
         return None
     return path
-
-
-_LENGTH = re.compile(r"[0-9]{1,15}")
-
-
-def declared_length(headers: email.message.Message) -> int | tuple[int, str]:
-    """The length of the body a request's head declares (0: none), or (status, why) to refuse it. A body may be
-    framed one way only, so that nothing in front of serve (a proxy, a browser's own parser) can split the bytes
-    into requests differently than serve does (request smuggling): at most one Content-Length, digits only; no
-    Transfer-Encoding at all; no header line the parser could not read (a space before the colon, a folded line:
-    it would hide the headers after it)."""
-    if headers.defects or headers.get_payload() or any("\r" in v or "\n" in v for v in headers.values()):
-        return 400, "请求头格式不对。"
-    if headers.get_all("Transfer-Encoding"):
-        return 411, "请求须注明内容长度（Content-Length），不接受分块传输。请刷新页面后再操作。"
-    lengths = headers.get_all("Content-Length") or []
-    if len(lengths) > 1 or (lengths and not _LENGTH.fullmatch(lengths[0].strip(" \t"))):
-        return 400, "请求长度无法识别。"
-    return int(lengths[0]) if lengths else 0
 
 
 class PreviewServer(http.server.HTTPServer):

@@ -22,7 +22,6 @@ from gongkai.admission import (
     SECTIONS,
     HeadReader,
     PreviewServer,
-    declared_length,
     decoded_path,
     own_hosts,
     section_file,
@@ -144,25 +143,13 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         self.head.deadline = time.monotonic() + self.server.head_seconds  # idle or slow, a connection ends here
-        self.declared, self.body_read = 0, 0  # the body's length as its head declares it, and as read so far
         super().handle_one_request()
-        if self.body_read < self.declared:  # what is left of it must never be read as the next request
-            self.close_connection = True
-
-    def _unread(self) -> bool:
-        return self.body_read < self.declared
 
     def _admit(self) -> tuple[str, str] | None:
         """(decoded path, signed-in user or '') once the request is for us (its Host), well-formed and (with a
         desk on another address) signed in; None when it was answered already."""
         self.head.deadline = None
         self.connection.settimeout(self.server.send_seconds)
-        framing = declared_length(self.headers)  # first: nothing of a request is judged before its framing is
-        if isinstance(framing, tuple):
-            self.declared = 1  # its body, if any, stays unread: the connection ends with the answer
-            self._send(framing[0], "text/plain; charset=utf-8", framing[1].encode())
-            return None
-        self.declared = framing
         if len(self.headers.get_all("Host", [])) != 1:
             self._send(400, "text/plain; charset=utf-8", "请求缺少 Host，或有多个。".encode())
             return None
@@ -182,9 +169,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
         """The request's body, read against one deadline for all of it (raises TimeoutError when it passes)."""
         self.head.deadline = self.server.body_deadline(length)
         try:
-            data = self.rfile.read(length)
-            self.body_read += len(data)
-            return data
+            return self.rfile.read(length)
         finally:
             self.head.deadline = None
             self.connection.settimeout(self.server.send_seconds)
@@ -195,7 +180,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
             return
         path, user = admission
         if self.editing is not None and path.startswith("/desk/"):
-            answer(self, self.editing, user, self.declared, self._body)
+            answer(self, self.editing, user, self._body)
         else:
             self._send(405, "text/plain; charset=utf-8", "只有编辑台接受提交。".encode())
 
@@ -205,7 +190,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
             return
         path, user = admission
         if self.editing is not None and (path == "/desk" or path.startswith("/desk/")):
-            answer(self, self.editing, user, self.declared, self._body)
+            answer(self, self.editing, user, self._body)
             return
         if path == EVENTS:
             self._events()
@@ -271,7 +256,7 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
-        if status in (400, 411, 421) or self._unread():  # not understood, not for us, or a body left unread
+        if status in (400, 405, 421):  # not understood, not for us, or with a body left unread: nothing more on it
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()

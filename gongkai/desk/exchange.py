@@ -23,6 +23,8 @@ def admitted(handler: http.server.BaseHTTPRequestHandler, desk: Desk) -> str | N
     if not desk.users:
         return ""
     signed = desk.sign_in(handler.headers.get("Authorization"), handler.client_address[0])
+    if signed.user is None:  # refused: a body sent with the request stays unread, and ends the connection
+        handler.close_connection = handler.close_connection or handler.command == "POST"
     if signed.refused:
         body = signed.refused.encode()
         send(handler, Response(429, "text/plain; charset=utf-8", body, (("Retry-After", str(signed.retry_after)),)))
@@ -37,22 +39,30 @@ def admitted(handler: http.server.BaseHTTPRequestHandler, desk: Desk) -> str | N
     return user
 
 
-def answer(handler: http.server.BaseHTTPRequestHandler, desk: Desk, user: str, length: int, read: Callable[[int], bytes]) -> None:
+def answer(handler: http.server.BaseHTTPRequestHandler, desk: Desk, user: str, read: Callable[[int], bytes]) -> None:
     """Answers a request to /desk/. A change is judged by its head first (address, origin, CSRF token, declared
-    length, as serve's framing rule read it): a refused one's body is never read, so a stranger cannot hold the
-    connection by sending it slowly. `read(n)`: the body's n bytes within the time serve allows; raises
-    TimeoutError."""
+    length): a refused one's body is never read, so a stranger cannot hold the connection by sending it slowly.
+    `read(n)`: the body's n bytes within the time serve allows for them; raises TimeoutError."""
     headers = {name.lower(): value for name, value in handler.headers.items()}
-    if handler.command != "POST":  # a body sent with it stays unread: serve ends the connection after the answer
+    try:
+        length = int(headers.get("content-length") or 0)
+    except ValueError:
+        length = -1
+    if handler.command != "POST":
+        handler.close_connection = handler.close_connection or length != 0  # a body we leave unread
         send(handler, desk.handle(Request(handler.command, handler.path, headers, b"", user)))
         return
     refused = desk.refusal(headers, user)
     if refused:
         _refuse(handler, 403, refused)
         return
+    if "transfer-encoding" in headers:
+        _refuse(handler, 411, "请求须注明内容长度（Content-Length）。请刷新编辑台页面后再操作。")
+        return
     limit = BODY_LIMITS.get(urlsplit(handler.path).path, FORM_LIMIT)
-    if length > limit:
-        _refuse(handler, 413, f"内容太大（上限 {limit // 1024 // 1024} MB）。")
+    if length < 0 or length > limit:
+        message = f"内容太大（上限 {limit // 1024 // 1024} MB）。" if length > limit else "请求长度无法识别。"
+        _refuse(handler, 413, message)
         return
     try:
         body = read(length)
