@@ -4,6 +4,7 @@ to requests that name this machine, and only as many connections, as slow, as a 
 from __future__ import annotations
 
 import collections
+import email.message
 import http.server
 import io
 import os
@@ -69,6 +70,34 @@ def decoded_path(target: str) -> str | None:
     if _UNSAFE.search(path):
         return None
     return path
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a header name (RFC 9110 token)
+_LENGTH = re.compile(r"[0-9]{1,15}")  # ASCII digits only: no sign, no inner space, no list; under a petabyte
+
+
+def framing_fault(headers: email.message.Message) -> str | None:
+    """Why the head of a request cannot tell where its body ends (so where the next request begins), or None.
+    Two readers of one head must never disagree (request smuggling): at most one Content-Length, of digits only;
+    no Transfer-Encoding; every header line a `name: value` whose name is a token and whose value is on one line.
+    A line the parser could not take as a header (`Transfer-Encoding : chunked`) ends its headers early: the
+    rest is left as the message's payload, and a defect is noted."""
+    if headers.defects or headers.get_payload():
+        return "请求头中有无法识别的行。"
+    for name, value in headers.items():
+        if not _TOKEN.fullmatch(name) or "\r" in value or "\n" in value:
+            return "请求头中有无法识别的行。"
+        if name.lower() == "transfer-encoding":
+            return "不接受分块传输（Transfer-Encoding），请注明内容长度（Content-Length）。"
+    lengths = headers.get_all("Content-Length", [])
+    if len(lengths) > 1 or (lengths and not _LENGTH.fullmatch(lengths[0].strip(" \t"))):
+        return "请求长度（Content-Length）无法识别。"
+    return None
+
+
+def declared_length(headers: email.message.Message) -> int:
+    """The length of the body of a request whose framing was found sound (0 when it declares none)."""
+    return int(headers.get("Content-Length", "0").strip(" \t"))
 
 
 class PreviewServer(http.server.HTTPServer):
