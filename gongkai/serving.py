@@ -146,12 +146,15 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         self.head.deadline = time.monotonic() + self.server.head_seconds  # idle or slow, a connection ends here
         self.unread = 0  # bytes of the current request's body not yet read
+        self.server.reading(self.request)  # until its head is in, it may be dropped to make room
         super().handle_one_request()
 
     def parse_request(self) -> bool:
         """The request line and headers, refused (400, then closed) unless where the body ends is beyond doubt:
         one rule for every method and route, before any of them answers."""
-        if not super().parse_request():
+        parsed = super().parse_request()
+        self.server.answering(self.request)  # its head is in (a slow client may have trickled it): not dropped
+        if not parsed:
             return False
         fault = framing_fault(self.headers)
         if fault is not None:
