@@ -167,7 +167,7 @@ class PreviewServer(http.server.HTTPServer):
             return
         reading = sorted((turn, id(request), request) for request, (_, turn) in self.open.items() if turn is not None)
         for _, _, request in reading:
-            if _waiting_on_client(request):
+            if waiting_on_client(request):
                 self.open[request] = (self.open[request][0], None)  # dropped once
                 with contextlib.suppress(OSError):
                     request.shutdown(socket.SHUT_RDWR)  # its worker's read ends at once; the worker closes it
@@ -270,12 +270,15 @@ class PreviewServer(http.server.HTTPServer):
             self.work.notify_all()
 
 
-def _waiting_on_client(request: socket.socket) -> bool:
+def waiting_on_client(request: socket.socket) -> bool:
     """Whether all a connection has sent was read (its worker waits for the client), not a request that arrived
     whole and that its worker has yet to read (a burst): only the former is dropped to make room. A look, never
     a wait (the socket's own timeout would make a read wait)."""
     poll = select.poll()
-    poll.register(request, select.POLLIN | select.POLLRDHUP)
+    try:
+        poll.register(request, select.POLLIN | select.POLLRDHUP)
+    except (ValueError, OSError):
+        return False  # closed by its worker a moment ago: its room is being freed anyway
     events = poll.poll(0)
     return not events or bool(events[0][1] & ~select.POLLIN)  # nothing to read, or the client hung up
 

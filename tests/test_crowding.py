@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 
+from gongkai.admission import waiting_on_client
 from tests.test_preview import Events, handmade, request_line  # noqa: F401 (handmade: a fixture)
 
 WAIT = 60.0  # generous: only a server that never makes room waits this long
@@ -111,3 +112,15 @@ def test_a_connection_being_answered_or_streaming_is_never_dropped(handmade):  #
         idle.close()
     finally:
         stream.close()
+
+
+def test_only_a_connection_waiting_on_its_client_may_be_dropped():
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        assert waiting_on_client(ours)  # all it sent was read: the client holds things up
+        theirs.sendall(b"GET / HTTP/1.1\r\n")
+        assert not waiting_on_client(ours)  # a request its worker has yet to read (a burst): kept
+        ours.recv(100)
+        theirs.shutdown(socket.SHUT_WR)
+        assert waiting_on_client(ours)  # the client hung up
+    assert not waiting_on_client(ours)  # closed by its worker already: its room is being freed anyway
