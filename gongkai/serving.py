@@ -22,7 +22,9 @@ from gongkai.admission import (
     SECTIONS,
     HeadReader,
     PreviewServer,
+    declared_length,
     decoded_path,
+    framing_fault,
     own_hosts,
     section_file,
 )
@@ -143,7 +145,30 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         self.head.deadline = time.monotonic() + self.server.head_seconds  # idle or slow, a connection ends here
+        self.unread = 0  # bytes of the current request's body not yet read
+        self.server.reading(self.request)  # until its head is in, it may be dropped to make room
         super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """The request line and headers, refused (400, then closed) unless where the body ends is beyond doubt:
+        one rule for every method and route, before any of them answers."""
+        parsed = super().parse_request()
+        self.server.answering(self.request)  # its head is in (a slow client may have trickled it): not dropped
+        if not parsed:
+            return False
+        fault = framing_fault(self.headers)
+        if fault is not None:
+            self.close_connection = True
+            self._send(400, "text/plain; charset=utf-8", fault.encode())
+            return False
+        self.unread = declared_length(self.headers)
+        return True
+
+    def end_headers(self) -> None:
+        # A body left unread, by any answer (a refusal, a 404, a 401), would be read as the next request.
+        if self.unread and not self.close_connection:
+            self.send_header("Connection", "close")
+        super().end_headers()
 
     def _admit(self) -> tuple[str, str] | None:
         """(decoded path, signed-in user or '') once the request is for us (its Host), well-formed and (with a
@@ -169,7 +194,9 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
         """The request's body, read against one deadline for all of it (raises TimeoutError when it passes)."""
         self.head.deadline = self.server.body_deadline(length)
         try:
-            return self.rfile.read(length)
+            data = self.rfile.read(length)
+            self.unread -= len(data)
+            return data
         finally:
             self.head.deadline = None
             self.connection.settimeout(self.server.send_seconds)

@@ -70,7 +70,6 @@ def answer_of(connection: socket.socket) -> tuple[int, dict[str, str], bytes]:
         ({"Origin": "http://evil.example", "X-Desk-Token": "{token}"}, 403, "不是从编辑台本身的页面发出的"),
         ({"Origin": "", "X-Desk-Token": "{token}"}, 403, "不是从编辑台本身的页面发出的"),
         ({"X-Desk-Token": "令牌"}, 403, "缺少校验码"),  # not ASCII: refused, not a crash
-        ({"X-Desk-Token": "{token}", "Transfer-Encoding": "chunked"}, 411, "Content-Length"),
     ],
 )
 def test_a_change_refused_by_its_head_is_answered_without_reading_its_body(served, extra, status, why):
@@ -90,8 +89,6 @@ def test_a_change_refused_by_its_head_is_answered_without_reading_its_body(serve
         ("/desk/api/save", FORM_LIMIT + 1),  # a form is small
         ("/desk/api/check?x=1", FORM_LIMIT + 1),
         ("/desk/api/upload?name=a.pdf", security.UPLOAD_LIMIT + 1),  # an upload may be large, but not this
-        ("/desk/api/save", -1),
-        ("/desk/api/save", "lots"),
     ],
 )
 def test_a_declared_length_over_the_routes_limit_is_refused_before_reading(served, target, length):
@@ -100,7 +97,7 @@ def test_a_declared_length_over_the_routes_limit_is_refused_before_reading(serve
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as connection:
         connection.sendall(head(port, target, length, X_Desk_Token=token(desk)))
         got, _, body = answer_of(connection)
-    assert got == 413 and ("内容太大" in json.loads(body)["refused"] or "无法识别" in json.loads(body)["refused"])
+    assert got == 413 and "内容太大" in json.loads(body)["refused"]
 
 
 def test_an_upload_may_be_larger_than_a_form(served):

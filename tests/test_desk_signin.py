@@ -1,5 +1,6 @@
 """The desk's sign-in under attack: an unknown name costs the same scrypt work as a wrong password, at most two
-checks run at once (the others are told to try later), and repeated failures pause an address and a name."""
+checks run at once (the others are told to try later), and repeated failures pause a name from one address, an
+address, or (an alarm) a name for addresses that never signed in as it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ import base64
 import threading
 
 from gongkai.desk import security, signin
-from gongkai.desk.signin import CHECKS_AT_ONCE, FAILURES_ALLOWED, PAUSE_SECONDS, UNKNOWN, Gate
+from gongkai.desk.signin import (
+    ADDRESS_FAILURES_ALLOWED,
+    CHECKS_AT_ONCE,
+    FAILURES_ALLOWED,
+    NAME_FAILURES_ALLOWED,
+    PAUSE_SECONDS,
+    UNKNOWN,
+    WINDOW_SECONDS,
+    Gate,
+)
 
 WAIT = 30.0  # generous: only a broken gate waits this long
 STORED = security.user_line("张三", "correct horse").split(":", 1)[1]
@@ -95,6 +105,11 @@ def test_at_most_two_checks_run_at_once_and_the_others_are_told_to_try_later():
     assert gate.sign_in(basic("张三", "x"), "192.0.2.99").refused == ""  # free again
 
 
+def fake(password: str, stored: str) -> bool:
+    """A stand-in for scrypt that costs nothing: only "correct horse" is right."""
+    return password == "correct horse"
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -103,32 +118,83 @@ class Clock:
         return self.now
 
 
-def test_repeated_failures_pause_the_address_and_the_name():
+def test_repeated_failures_pause_that_name_from_that_address_only():
     counting, clock = Counting(), Clock()
-    gate = Gate({"张三": STORED}, verify=counting, clock=clock)
+    gate = Gate({"张三": STORED, "王五": STORED}, verify=counting, clock=clock)
     for _ in range(FAILURES_ALLOWED):
         assert gate.sign_in(basic("张三", "guess"), "192.0.2.1").refused == ""
     paused = gate.sign_in(basic("张三", "correct horse"), "192.0.2.1")
     assert paused.user is None and "密码错误次数过多" in paused.refused and paused.retry_after == PAUSE_SECONDS
-    other = gate.sign_in(basic("王五", "guess"), "192.0.2.1")  # the same address, another name: paused too
-    assert "密码错误次数过多" in other.refused
-    elsewhere = gate.sign_in(basic("张三", "correct horse"), "203.0.113.9")  # the name is paused everywhere
-    assert "密码错误次数过多" in elsewhere.refused
     assert len(counting.calls) == FAILURES_ALLOWED  # no scrypt spent while paused
+    assert gate.sign_in(basic("王五", "guess"), "192.0.2.1").refused == ""  # the same address, another name
+    assert gate.sign_in(basic("张三", "correct horse"), "203.0.113.9").user == "张三"  # the name, elsewhere
     clock.now += PAUSE_SECONDS
-    assert gate.sign_in(basic("张三", "correct horse"), "192.0.2.1").user == "张三"  # and the count starts over
-    assert gate.sign_in(basic("王五", "guess"), "192.0.2.1").refused == ""
+    assert gate.sign_in(basic("张三", "guess"), "192.0.2.1").refused == ""  # one more try after the pause
+
+
+def test_an_attacker_at_one_address_cannot_keep_a_user_at_another_out():
+    clock = Clock()
+    gate = Gate({"张三": STORED}, verify=fake, clock=clock)
+    for _ in range(3):  # a burst of guesses, then one every 30 s: the attack that kept 张三 out before
+        for _ in range(FAILURES_ALLOWED + 2):
+            gate.sign_in(basic("张三", "guess"), "198.51.100.7")
+        clock.now += PAUSE_SECONDS
+    assert gate.sign_in(basic("张三", "guess"), "198.51.100.7").refused == ""
+    assert "密码错误次数过多" in gate.sign_in(basic("张三", "guess"), "198.51.100.7").refused
+    assert gate.sign_in(basic("张三", "correct horse"), "192.0.2.1").user == "张三"  # never signed in before
+
+
+def test_one_address_guessing_many_names_is_paused():
+    clock = Clock()
+    gate = Gate({"张三": STORED}, verify=lambda p, s: False, clock=clock)
+    for n in range(ADDRESS_FAILURES_ALLOWED):
+        assert gate.sign_in(basic(f"名{n}", "guess"), "198.51.100.7").refused == ""
+    paused = gate.sign_in(basic("另一个名", "guess"), "198.51.100.7")
+    assert "密码错误次数过多" in paused.refused and paused.retry_after == PAUSE_SECONDS
+    assert gate.sign_in(basic("另一个名", "guess"), "192.0.2.1").refused == ""  # another address is not
+    clock.now += PAUSE_SECONDS
+    assert gate.sign_in(basic("另一个名", "guess"), "198.51.100.7").refused == ""
+
+
+def test_a_name_guessed_from_many_addresses_pauses_new_addresses_only():
+    clock = Clock()
+    gate = Gate({"张三": STORED}, verify=fake, clock=clock)
+    assert gate.sign_in(basic("张三", "correct horse"), "192.0.2.1").user == "张三"
+    for n in range(NAME_FAILURES_ALLOWED):  # one guess from each of 100 addresses: none reaches its own limit
+        assert gate.sign_in(basic("张三", "guess"), f"10.0.{n // 250}.{n % 250}").refused == ""
+    new = gate.sign_in(basic("张三", "guess"), "203.0.113.9")
+    assert "密码错误次数过多" in new.refused and new.retry_after == PAUSE_SECONDS
+    before = gate.sign_in(basic("张三", "mistyped"), "192.0.2.1")  # signed in from here before: still checked
+    assert before.refused == "" and before.user is None
+    assert gate.sign_in(basic("张三", "correct horse"), "192.0.2.1").user == "张三"
+    clock.now += PAUSE_SECONDS
+    assert gate.sign_in(basic("张三", "guess"), "203.0.113.9").refused == ""
+
+
+def test_a_name_never_signed_in_is_paused_everywhere_new_during_the_alarm():
+    clock = Clock()
+    gate = Gate({"张三": STORED}, verify=fake, clock=clock)
+    for n in range(NAME_FAILURES_ALLOWED):
+        gate.sign_in(basic("张三", "guess"), f"10.0.{n // 250}.{n % 250}")
+    assert "密码错误次数过多" in gate.sign_in(basic("张三", "correct horse"), "192.0.2.1").refused
+    clock.now += WINDOW_SECONDS + 1  # a count with no failure for the window is forgotten
+    gate.sign_in(basic("张三", "guess"), "10.9.9.9")
+    assert gate.sign_in(basic("张三", "correct horse"), "192.0.2.1").user == "张三"
 
 
 def test_an_unknown_name_is_paused_like_a_known_one():
     clock = Clock()
     gate = Gate({"张三": STORED}, verify=lambda p, s: False, clock=clock)
-    for n in range(FAILURES_ALLOWED):
-        gate.sign_in(basic("张三", "guess"), f"192.0.2.{n}")
-        gate.sign_in(basic("李四", "guess"), f"198.51.100.{n}")
-    known = gate.sign_in(basic("张三", "guess"), "203.0.113.1")
-    unknown = gate.sign_in(basic("李四", "guess"), "203.0.113.2")
-    assert known.refused == unknown.refused != "" and known.retry_after == unknown.retry_after
+    for n in range(NAME_FAILURES_ALLOWED):
+        gate.sign_in(basic("张三", "guess"), f"10.0.{n // 250}.{n % 250}")
+        gate.sign_in(basic("李四", "guess"), f"10.1.{n // 250}.{n % 250}")
+    for _ in range(FAILURES_ALLOWED):
+        gate.sign_in(basic("张三", "guess"), "192.0.2.1")
+        gate.sign_in(basic("李四", "guess"), "192.0.2.2")
+    for addresses in (("203.0.113.1", "203.0.113.2"), ("192.0.2.1", "192.0.2.2")):
+        known = gate.sign_in(basic("张三", "guess"), addresses[0])
+        unknown = gate.sign_in(basic("李四", "guess"), addresses[1])
+        assert known.refused == unknown.refused != "" and known.retry_after == unknown.retry_after
 
 
 def test_an_unknown_name_costs_what_the_users_own_parameters_cost():
@@ -144,5 +210,5 @@ def test_failures_are_remembered_in_bounded_space(monkeypatch):
     gate = Gate({"张三": STORED}, verify=lambda p, s: False)
     for n in range(10):
         gate.sign_in(basic("名" * 20_000 + str(n), "x"), f"192.0.2.{n}")
-    assert len(gate.failures) == 6 and all(len(key) < 80 for key in gate.failures)
+    assert len(gate.failures) == 6 and all(len(key) < 128 for key in gate.failures)
     assert list(gate.failures)[-1] == "address:192.0.2.9" or list(gate.failures)[-2] == "address:192.0.2.9"

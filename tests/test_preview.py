@@ -307,24 +307,23 @@ def test_idle_and_slow_connections_are_dropped(handmade):
 def test_connections_are_bounded_and_served_in_turn(handmade):
     server, _ = handmade
     server.capacity = 3
-    server.head_seconds = WAIT  # neither the held connections nor the wait for a free one end on their own
+    server.head_seconds = WAIT  # the wait for a free one does not end on its own
+    server.keep_alive_seconds = 0.2  # how soon a stream notices its client went
     port = server.server_address[1]
-    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    held = [Events(port) for _ in range(3)]  # being answered: never dropped to make room
     waiting = [socket.create_connection(("127.0.0.1", port)) for _ in range(5)]
     try:
-        with server.room:
-            assert server.room.wait_for(lambda: server.connections == 3, WAIT)
         for connection in waiting:
             connection.sendall(request_line(port, "/public/index.html"))
         with server.room:
             assert server.connections == 3  # the others wait in the listen queue, not on threads of their own
-        for connection in held:
-            connection.close()
+        for stream in held:
+            stream.close()
         for connection in waiting:  # each gets its turn as the one before it ends
             connection.settimeout(WAIT)
             assert connection.makefile("rb").readline().startswith(b"HTTP/1.1 200")
     finally:
-        for connection in held + waiting:
+        for connection in waiting:
             connection.close()
 
 

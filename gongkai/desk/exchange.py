@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from gongkai.admission import declared_length
 from gongkai.desk.app import Desk, Request, Response
 from gongkai.desk.security import UPLOAD_LIMIT
 
@@ -22,9 +23,8 @@ def admitted(handler: http.server.BaseHTTPRequestHandler, desk: Desk) -> str | N
     name and password."""
     if not desk.users:
         return ""
+    # Refused, a request's body stays unread: serve then ends the connection (gongkai/serving.py).
     signed = desk.sign_in(handler.headers.get("Authorization"), handler.client_address[0])
-    if signed.user is None:  # refused: a body sent with the request stays unread, and ends the connection
-        handler.close_connection = handler.close_connection or handler.command == "POST"
     if signed.refused:
         body = signed.refused.encode()
         send(handler, Response(429, "text/plain; charset=utf-8", body, (("Retry-After", str(signed.retry_after)),)))
@@ -44,25 +44,17 @@ def answer(handler: http.server.BaseHTTPRequestHandler, desk: Desk, user: str, r
     length): a refused one's body is never read, so a stranger cannot hold the connection by sending it slowly.
     `read(n)`: the body's n bytes within the time serve allows for them; raises TimeoutError."""
     headers = {name.lower(): value for name, value in handler.headers.items()}
-    try:
-        length = int(headers.get("content-length") or 0)
-    except ValueError:
-        length = -1
-    if handler.command != "POST":
-        handler.close_connection = handler.close_connection or length != 0  # a body we leave unread
+    length = declared_length(handler.headers)  # its framing already found sound: one length, of digits
+    if handler.command != "POST":  # a body we leave unread ends the connection (gongkai/serving.py)
         send(handler, desk.handle(Request(handler.command, handler.path, headers, b"", user)))
         return
     refused = desk.refusal(headers, user)
     if refused:
         _refuse(handler, 403, refused)
         return
-    if "transfer-encoding" in headers:
-        _refuse(handler, 411, "请求须注明内容长度（Content-Length）。请刷新编辑台页面后再操作。")
-        return
     limit = BODY_LIMITS.get(urlsplit(handler.path).path, FORM_LIMIT)
-    if length < 0 or length > limit:
-        message = f"内容太大（上限 {limit // 1024 // 1024} MB）。" if length > limit else "请求长度无法识别。"
-        _refuse(handler, 413, message)
+    if length > limit:
+        _refuse(handler, 413, f"内容太大（上限 {limit // 1024 // 1024} MB）。")
         return
     try:
         body = read(length)
