@@ -141,15 +141,21 @@ def test_requests_during_rebuilds_never_see_a_partial_site(preview):
     workers = [threading.Thread(target=load) for _ in range(2)]
     for worker in workers:
         worker.start()
+
+    def shows(titles: set[str]) -> bool:
+        status, body = get(port, "/public/items.json")  # made in a save's second pass: the whole rebuild is done
+        return status == 200 and {row["title"] for row in json.loads(body)["items"]} - {"第一版标题"} == titles
+
     for n in range(1, 16):  # each round changes the set of items: each has its rebuild
-        reloads = events.count("reload")
         extra = {f"n{k}.md": item(f"第{k}项", valid_until="2026-12-31") for k in range(n % 4 * 5)}
         for name in list(paths.content.glob("n*.md")):
             if name.name not in extra:
                 name.unlink()
         for name, text in extra.items():
             (paths.content / name).write_text(text, "utf-8")
-        events.wait_for("reload", reloads + 1)  # this edit's rebuild is done (the load ran all through it)
+        titles = {f"第{k}项" for k in range(n % 4 * 5)}
+        with events.arrived:  # this edit's rebuild is done (the load ran all through it): woken by each event
+            assert events.arrived.wait_for(lambda titles=titles: shows(titles), WAIT), n
     stop.set()
     for worker in workers:
         worker.join()
