@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -58,6 +58,18 @@ class Options:
     # site's search index half a second, the lists of every item a second at 10,000 items), so that the pages
     # are on screen at once; the pass that follows makes them.
     slow_later: bool = False
+    # serve: whether a newer save has come; asked between stages, a build it answers yes to stops (Superseded)
+    # and writes nothing, so the newer one starts at once instead of after stale work.
+    superseded: Callable[[], bool] | None = None
+
+
+class Superseded(Exception):
+    """A build stopped between stages because a newer save came (Options.superseded); nothing was written."""
+
+
+def checkpoint(options: Options) -> None:
+    if options.superseded is not None and options.superseded():
+        raise Superseded
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,6 +132,7 @@ def build_kept(
         kept = _run(paths, snapshot, options, fonts, Memory() if repair else memory, trust_output=not repair, hold=hold)
         if kept.later:  # not this build's whole output: the next build must not take it as up to date
             record = {**record, "posters": ["later", fonts]}
+        checkpoint(options)  # the last moment a newer save can stop it: the write below is never cut short
         seal = (BUILD_RECORD, json.dumps(record, indent=2).encode())
         known = {path: sha for made in kept.memory.state.made.values() for path, sha in made.files}
         written = write_tree(output, kept.result.outputs, seal, known)
@@ -224,7 +237,9 @@ def recipe(
     deferred = tuple(
         p.name for p in plans if options.slow_later and p.slow and not unchanged(p, last) and stale_but_safe(p, last, guards)
     )
+    checkpoint(options)
     pages = realise(plans, last, guards, fork, keep_bytes=memory.hold, stale=deferred)
+    checkpoint(options)
     state, outputs = pages.state, list(pages.files)
     indexes = plan_search(sites, plans, pages.files) if options.search else []
     # In serve's first pass a changed index waits: its last files stay if they are safe, else it is left out.
@@ -252,7 +267,10 @@ def recipe(
     if options.slow_later:
         drawn = [s for s in sources_of_posters if s.board.key in cache and cache[s.board.key][0] == s.key]
     later = tuple(s.board.key for s in sources_of_posters if s not in drawn) + waiting + deferred
-    posters, errors, poster_warnings = render_posters(drawn, snapshot.content, cache, options.progress)
+    checkpoint(options)
+    posters, errors, poster_warnings = render_posters(
+        drawn, snapshot.content, cache, options.progress, lambda: checkpoint(options)
+    )
     if errors:
         raise Problems(errors)
     if sources_of_posters:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gongkai.desk.app import Desk
 from gongkai.incremental import CACHE
-from gongkai.pipeline import BUILD_RECORD, Kept, Options, Paths, build_kept
+from gongkai.pipeline import BUILD_RECORD, Kept, Options, Paths, Superseded, build_kept
 from gongkai.problems import Problems
 from gongkai.reading import Snapshot, reread
 from gongkai.retouch import retouch
@@ -69,13 +69,21 @@ class Rebuilder:
         last = self._last if self._ours() else None  # another process wrote the output: its memory, not ours
         snapshot = self._reread(changed) if last is not None else None
         self._snapshot = None  # until this build has read (or failed to read) the inputs
-        quick = replace(self.options, slow_later=True)
+        # A save during either pass stops it at its next stage (nothing more written) and the loop starts anew.
+        whole = replace(self.options, superseded=self._again.is_set)
         try:
             memory = last.memory if last else None
-            kept = build_kept(self.paths, quick, memory, always=last is None, snapshot=snapshot, hold=True)
-            if kept is not None and kept.later:  # the pages first, on screen now; then the boards and indexes they changed
+            kept = build_kept(
+                self.paths, replace(whole, slow_later=True), memory, always=last is None, snapshot=snapshot, hold=True
+            )
+            if kept is not None and kept.later:  # the pages first, on screen now; then the boards and lists they changed
                 self._announce(kept, started)
-                kept = build_kept(self.paths, self.options, kept.memory, always=True, snapshot=kept.snapshot, hold=True)
+                self._snapshot = kept.snapshot
+                kept = build_kept(self.paths, whole, kept.memory, always=True, snapshot=kept.snapshot, hold=True)
+        except Superseded:
+            # What this build read stays known, so the next reads only the paths named since.
+            self._snapshot = self._snapshot or snapshot
+            return True
         except Problems as failure:
             lines = [str(p) for p in failure.problems]
             print(f"构建失败（{len(lines)} 个错误），继续显示上一次成功的结果：", file=sys.stderr)

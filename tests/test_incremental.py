@@ -256,6 +256,41 @@ def test_an_extra_too_deep_or_too_large_or_self_containing_is_not_remembered(par
         assert load_memory_from(output, Memory(parsed)).items == {}
 
 
+def test_a_save_while_the_boards_are_drawn_supersedes_them(tmp_path, monkeypatch):
+    """serve's second pass draws the boards (seconds each); a save meanwhile stops it before the next board and
+    the newer save is built at once, never after the stale boards. The end is still a clean build's output."""
+    from gongkai import pipeline
+    from tests.scratch import CONFIG
+
+    config = {**CONFIG, "boards": {"office": {"title": "机关", "audience": "public"}}}
+    paths = make_site(tmp_path, {"a.md": item("通知"), "b.md": item("公告")}, config)
+    day = date(2026, 11, 20)
+    rebuild = Rebuilder(paths, Options(day=day), Session())
+    assert rebuild.once()
+    real, calls = pipeline.render_posters, []
+
+    def drawing(sources, files, cache, progress=None, checkpoint=None):
+        if any(cache.get(s.board.key, ("",))[0] != s.key for s in sources):  # a board is about to be drawn
+            if not calls:  # the clerk saves again meanwhile, as the watcher would report it
+                (paths.content / "a.md").write_text(item("通知（第三版）"), "utf-8")
+                rebuild._pending.add(paths.content / "a.md")
+                rebuild._again.set()
+            calls.append("stopped")
+            drawn = real(sources, files, cache, progress, checkpoint)
+            calls[-1] = "drawn"
+            return drawn
+        return real(sources, files, cache, progress, checkpoint)
+
+    monkeypatch.setattr(pipeline, "render_posters", drawing)
+    (paths.content / "a.md").write_text(item("通知（第二版）"), "utf-8")
+    rebuild(frozenset({paths.content / "a.md"}))
+    assert calls == ["stopped", "drawn"]  # the second version's board abandoned before drawing, the third's drawn
+    clean = type(paths)(paths.content, paths.config, paths.templates, tmp_path / "clean")
+    build(clean, Options(day=day))
+    assert _published(paths.output) == _published(clean.output)
+    assert "通知（第三版）" in (paths.output / "public/items/a.html").read_text("utf-8")
+
+
 def test_serves_first_pass_never_keeps_a_list_that_now_shows_a_forbidden_item(tmp_path):
     """A list kept stale in the first pass must have been scanned against the markers of now: an item just made
     internal is a new public marker, so the public lists are made at once and the public index is left out."""

@@ -98,9 +98,11 @@ def render_posters(
     files: Mapping[str, bytes],
     previous: Mapping[str, tuple[str, bytes]],
     progress: Progress | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> tuple[list[tuple[str, bytes]], list[Problem], list[Problem]]:
     """PDFs for every board, reusing the previous build's PDF when its key is unchanged. A board showing an item
-    that no board could hold, or an image too large to decode, is refused before any layout.
+    that no board could hold, or an image too large to decode, is refused before any layout. `checkpoint` is
+    called before each board is drawn (it may raise: serve abandons a build a newer save supersedes).
     Returns (outputs, errors, warnings)."""
     outputs, errors, warnings = [], [], []
     fonts = None
@@ -113,6 +115,8 @@ def render_posters(
         if cached and cached[0] == source.key:
             outputs.append((source.path, cached[1]))
             continue
+        if checkpoint is not None:
+            checkpoint()
         # Imported only when a poster is drawn: WeasyPrint takes 0.4 s to import, more than a site build.
         from weasyprint.text.fonts import FontConfiguration
 
