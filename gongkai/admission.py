@@ -48,18 +48,48 @@ def section_file(home: str, path: str) -> str | None:
     """The file or folder that the decoded URL path `path` names inside one of the four sections of the output
     folder `home` (a real path: no symlink in it), or None: never `..`, never a dot-file (.cache, the build
     record, the marker, temporaries), never through a symlink out of its section, never server/."""
+    names = _names(path)
+    if names is None:
+        return None
+    target = os.path.realpath(os.path.join(home, *names))  # symlinks followed: where the bytes would come from
+    return target if _inside(os.path.join(home, names[0]), target) else None
+
+
+def open_section_file(home: str, path: str) -> tuple[int, str] | None:
+    """`section_file`'s file or folder already open: (descriptor, real path), or None. It is opened as named,
+    symlinks followed, and where it really lies is read back from the descriptor (/proc/self/fd) and held to
+    the same rules: two system calls where resolving each part of the path first takes one a part (each a
+    hand-over of the GIL among serve's threads), and no moment between the check and the open."""
+    names = _names(path)
+    if names is None:
+        return None
+    try:  # never waits: a FIFO planted in the output is no file to serve
+        descriptor = os.open(os.path.join(home, *names), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:  # a file replaced since it was opened reads as "… (deleted)": still the bytes of one whole build
+        target = os.readlink(f"/proc/self/fd/{descriptor}").removesuffix(" (deleted)")
+    except OSError:  # no /proc (not Linux): the path resolved part by part
+        target = os.path.realpath(os.path.join(home, *names))
+    if _inside(os.path.join(home, names[0]), target):
+        return descriptor, target
+    os.close(descriptor)
+    return None
+
+
+def _names(path: str) -> list[str] | None:
+    """The names a URL path gives inside the output, or None: not one of the four sections, or a dot-name."""
     parts = path.split("/")
     if parts[0] != "" or len(parts) < 2 or parts[1] not in SECTIONS:
         return None
     names = [name for name in parts[1:] if name]  # "//" and a trailing "/" name nothing
-    if any(name.startswith(".") for name in names):
-        return None
-    section = os.path.join(home, names[0])
-    target = os.path.realpath(os.path.join(home, *names))  # symlinks followed: where the bytes would come from
+    return None if any(name.startswith(".") for name in names) else names
+
+
+def _inside(section: str, target: str) -> bool:
+    """Whether the real path `target` lies in `section` (a real path), and not in a dot-folder of it."""
     inside = target[len(section) :]
-    if not target.startswith(section) or (inside and not inside.startswith("/")) or "/." in inside:
-        return None
-    return target
+    return target.startswith(section) and (not inside or inside.startswith("/")) and "/." not in inside
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")  # control characters and the backslash (a separator elsewhere)

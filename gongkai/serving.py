@@ -10,6 +10,7 @@ import json
 import os
 import select
 import socket
+import stat
 import threading
 import time
 from collections.abc import Iterable
@@ -25,8 +26,8 @@ from gongkai.admission import (
     declared_length,
     decoded_path,
     framing_fault,
+    open_section_file,
     own_hosts,
-    section_file,
 )
 from gongkai.desk.app import Desk
 from gongkai.desk.exchange import admitted, answer
@@ -230,26 +231,35 @@ class _PreviewHandler(http.server.BaseHTTPRequestHandler):
                 f"<!DOCTYPE html><meta charset=utf-8><title>预览</title><ul>{links}</ul>".encode(),
             )
             return
-        target = section_file(self.home, path)
-        if target is not None and self._mixed():
+        opened = open_section_file(self.home, path)
+        if opened is not None and self._mixed():
+            os.close(opened[0])
             self._send(503, "text/html; charset=utf-8", self._mixed_page())
             return
-        if target is not None and os.path.isdir(target):
+        mode = os.fstat(opened[0]).st_mode if opened is not None else 0
+        if opened is not None and stat.S_ISDIR(mode):
+            os.close(opened[0])
             if not path.endswith("/"):
                 self.send_response(301)
                 self.send_header("Location", quote(path) + "/")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            target = section_file(self.home, f"{path}index.html")  # checked as any file: it may be a symlink
-        try:
-            if target is None:
-                raise FileNotFoundError(path)
-            with open(target, "rb") as file:  # one open: the whole file from one build, never half of a rewrite
-                data = file.read()
-        except OSError:
+            opened = open_section_file(self.home, f"{path}index.html")  # checked as any file: it may be a symlink
+            mode = os.fstat(opened[0]).st_mode if opened is not None else 0
+        data = None
+        if opened is not None:
+            # One open: the whole file from one build, never half of a rewrite (the writer replaces files whole).
+            with os.fdopen(opened[0], "rb") as file:
+                if stat.S_ISREG(mode):  # not a folder, FIFO or device planted in the output
+                    try:
+                        data = file.read()
+                    except OSError:
+                        data = None
+        if opened is None or data is None:
             self._send(404, "text/plain; charset=utf-8", "没有这个页面".encode())
             return
+        target = opened[1]
         kind = _content_type(target)
         if kind.startswith("text/html"):
             data = data.replace(b"</body>", LIVE_RELOAD_BYTES + b"</body>", 1)

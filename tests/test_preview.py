@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -255,6 +257,17 @@ def test_the_sections_files_are_served(handmade):
     assert raw(port, request_line(port, "/public//index.html?x=1"))[0] == 200
     status, _ = raw(port, request_line(port, "/public"))
     assert status == 301
+
+
+def test_a_fifo_or_a_folder_planted_in_a_section_is_no_page(handmade):
+    server, _ = handmade
+    port = server.server_address[1]
+    output = Path(server.RequestHandlerClass.home)
+    os.mkfifo(output / "public" / "pipe.html")  # opening it to read would wait for a writer forever
+    (output / "public" / "empty").mkdir()  # a folder without index.html
+    assert raw(port, request_line(port, "/public/pipe.html"))[0] == 404
+    assert raw(port, request_line(port, "/public/empty/"))[0] == 404
+    assert raw(port, request_line(port, "/public/index.html"))[0] == 200  # and serve goes on
 
 
 @pytest.mark.parametrize(
