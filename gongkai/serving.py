@@ -19,16 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from gongkai.admission import (
-    SECTIONS,
-    HeadReader,
-    PreviewServer,
-    declared_length,
-    decoded_path,
-    framing_fault,
-    open_section_file,
-    own_hosts,
-)
+from gongkai.admission import SECTIONS, declared_length, decoded_path, framing_fault, open_section_file, own_hosts
+from gongkai.connections import HeadReader, PreviewServer
 from gongkai.desk.app import Desk
 from gongkai.desk.exchange import admitted, answer
 from gongkai.writing import unfinished

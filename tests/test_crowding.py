@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 
-from gongkai.admission import waiting_on_client
+from gongkai.connections import waiting_on_client
 from tests.test_preview import Events, handmade, request_line  # noqa: F401 (handmade: a fixture)
 
 WAIT = 60.0  # generous: only a server that never makes room waits this long
